@@ -1,0 +1,72 @@
+import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { KafkaPublisher, type Kafka } from '@audit/kafka';
+import { KafkaLifecycle } from '@audit/kafka/nest';
+import type { Logger } from '@audit/observability';
+import { KAFKA, ServiceShellModule } from '@audit/service-shell';
+import { ApiKeyRepository } from './auth/api-key.repository';
+import { AUTH_OPTIONS, EmitterAuthenticator, type AuthOptions } from './auth/emitter-authenticator';
+import { CLOCK, ID_GENERATOR, systemClock, uuidv7Ids, type Clock, type IdGenerator } from './clock';
+import type { IngestConfig } from './config';
+import { AcceptEventsHandler, UNAVAILABLE_RETRY_AFTER_S } from './events/accept-events/accept-events.handler';
+import { AcceptEventsHttpController } from './events/accept-events/accept-events.http.controller';
+import { IdempotencyRepository } from './idempotency/idempotency.repository';
+import { AcceptedEventsPublisher, PUBLISH_TIMEOUT_MS } from './publishing/accepted-events.publisher';
+
+export type { IngestConfig } from './config';
+
+export interface IngestOverrides {
+  clock?: Clock;
+  newId?: IdGenerator;
+}
+
+/** The only door in: authenticates emitters, validates events and hands them to Kafka. */
+@Module({})
+export class AppModule {
+  static forRoot(config: IngestConfig, logger: Logger, overrides: IngestOverrides = {}): DynamicModule {
+    const lifecycle = new KafkaLifecycle();
+    const providers: Provider[] = [
+      { provide: KafkaLifecycle, useValue: lifecycle },
+      {
+        provide: KafkaPublisher,
+        inject: [KAFKA],
+        useFactory: (kafka: Kafka) => {
+          const publisher = new KafkaPublisher(kafka, { namespace: config.KAFKA_TOPIC_NAMESPACE });
+          lifecycle.addProducer(publisher);
+          return publisher;
+        },
+      },
+      { provide: CLOCK, useValue: overrides.clock ?? systemClock },
+      { provide: ID_GENERATOR, useValue: overrides.newId ?? uuidv7Ids },
+      { provide: PUBLISH_TIMEOUT_MS, useValue: config.PUBLISH_TIMEOUT_MS },
+      { provide: UNAVAILABLE_RETRY_AFTER_S, useValue: config.UNAVAILABLE_RETRY_AFTER_S },
+      {
+        provide: AUTH_OPTIONS,
+        useValue: {
+          cacheMs: config.API_KEY_CACHE_MS,
+          ratePerSecond: config.RATE_LIMIT_PER_SECOND,
+          burst: config.RATE_LIMIT_BURST,
+          unavailableRetryAfterS: config.UNAVAILABLE_RETRY_AFTER_S,
+        } satisfies AuthOptions,
+      },
+      ApiKeyRepository,
+      EmitterAuthenticator,
+      IdempotencyRepository,
+      AcceptedEventsPublisher,
+      AcceptEventsHandler,
+    ];
+    return {
+      module: AppModule,
+      imports: [
+        ServiceShellModule.forRoot({
+          service: 'ingest',
+          logger,
+          config,
+          serviceConfig: config,
+          uses: { postgres: true, kafka: true, opensearch: false },
+        }),
+      ],
+      controllers: [AcceptEventsHttpController],
+      providers,
+    };
+  }
+}

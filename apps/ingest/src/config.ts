@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { baseEnv, port } from '@audit/config';
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1');
+
+/** Environment of the ingest service; parsed once in main.ts before Nest starts. */
+export const IngestEnv = {
+  ...baseEnv,
+  PORT: port(3001),
+  /** How long a request waits for Kafka's acks=all before answering 503 + Retry-After. */
+  PUBLISH_TIMEOUT_MS: positiveInt(5_000),
+  /** Retry-After (seconds) sent with 503 when Kafka or Postgres is unavailable. */
+  UNAVAILABLE_RETRY_AFTER_S: positiveInt(5),
+  /** Token bucket per API key (per instance): sustained requests per second and burst size. */
+  RATE_LIMIT_PER_SECOND: positiveInt(50),
+  RATE_LIMIT_BURST: positiveInt(100),
+  /** API keys read from Postgres are cached this long: a revocation takes effect within it. */
+  API_KEY_CACHE_MS: z.coerce.number().int().nonnegative().default(10_000),
+  /** Idempotency keys are remembered at least this long (the issue asks for ≥ 24 h). */
+  IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().int().min(24).default(48),
+  /** Largest `terraform show -json` document accepted, bytes. */
+  TERRAFORM_MAX_PLAN_BYTES: positiveInt(8 * 1024 * 1024),
+  /** Largest Kubernetes audit EventList / GitHub webhook body accepted, bytes. */
+  ADAPTER_MAX_BODY_BYTES: positiveInt(4 * 1024 * 1024),
+  /** Consume `audit.intake.v1` (emitters inside the cluster). */
+  INTAKE_ENABLED: flag(true),
+  INTAKE_GROUP_ID: z.string().min(1).default('ingest-intake'),
+  /** Apply this service's migrations at boot (off when a separate job migrates). */
+  MIGRATE_ON_START: flag(true),
+};
+
+export type IngestConfig = z.output<z.ZodObject<typeof IngestEnv>>;

@@ -1,0 +1,17 @@
+import 'reflect-metadata';
+import { loadConfigOrExit } from '@audit/config';
+import { createLogger } from '@audit/observability';
+import { startHttpService } from '@audit/observability/nest';
+import { AppModule } from './app.module';
+import { LedgerEnv } from './config';
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit('ledger', LedgerEnv);
+  const logger = createLogger('ledger', config.LOG_LEVEL);
+  await startHttpService({ module: AppModule.forRoot(config, logger), logger, host: config.HOST, port: config.PORT });
+}
+
+void main().catch((error: unknown) => {
+  process.stderr.write(`ledger failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

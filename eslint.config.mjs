@@ -1,0 +1,44 @@
+import nx from '@nx/eslint-plugin';
+import tseslint from 'typescript-eslint';
+
+const FRAMEWORKS = ['@nestjs/*', 'fastify', 'kafkajs', 'pg', '@opensearch-project/*', 'pino', 'prom-client'];
+
+export default [
+  { ignores: ['**/node_modules/**', '**/dist/**', '.local/**', '.nx/**', 'coverage/**', '**/*.js', '**/*.mjs'] },
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    plugins: { '@nx': nx },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-console': 'error',
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          allow: [],
+          banTransitiveDependencies: false,
+          depConstraints: [
+            // Services use the infrastructure libs, the pure core and the contracts; never another service.
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:infra', 'type:core', 'type:contracts'] },
+            // Infrastructure libs wrap one technology each and know the contracts, nothing of the apps.
+            { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:infra', 'type:contracts'] },
+            // The pure core and the contracts stand alone, and import no framework or I/O library.
+            { sourceTag: 'type:core', onlyDependOnLibsWithTags: ['type:core'], bannedExternalImports: [...FRAMEWORKS, 'zod'] },
+            { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts'], bannedExternalImports: FRAMEWORKS },
+            // Test tooling may reach everything but the apps.
+            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:infra', 'type:core', 'type:contracts', 'type:testing', 'type:tooling'] },
+            // Operational scripts (migrations, demo data) use the infrastructure libs.
+            { sourceTag: 'type:tooling', onlyDependOnLibsWithTags: ['type:infra', 'type:core', 'type:contracts', 'type:tooling'] },
+            // The CLI talks to the API or reads Postgres; it never embeds a service or Nest.
+            { sourceTag: 'type:cli', onlyDependOnLibsWithTags: ['type:core', 'type:contracts', 'type:infra'], bannedExternalImports: ['@nestjs/*', 'kafkajs', '@opensearch-project/*'] },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Tests may use anything the testing lib offers.
+    files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/test/**/*.ts'],
+    rules: { '@nx/enforce-module-boundaries': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
+  },
+];

@@ -1,0 +1,59 @@
+import { z } from 'zod';
+
+/** Raised when the environment does not satisfy a service's schema; lists every bad variable at once. */
+export class ConfigError extends Error {
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super(`invalid environment:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const brokerList = z
+  .string()
+  .min(1)
+  .transform((s) => s.split(',').map((b) => b.trim()))
+  .refine((list) => list.every((b) => /^[A-Za-z0-9.-]+:\d{1,5}$/.test(b)), { message: 'must be a comma-separated list of host:port' });
+
+const postgresUrl = z.string().refine((s) => /^postgres(ql)?:\/\/.+/.test(s), { message: 'must be a postgres:// URL' });
+const httpUrl = z.string().refine((s) => /^https?:\/\/.+/.test(s), { message: 'must be an http(s):// URL' });
+
+/** Variables every service reads. Services extend this with their own. */
+export const baseEnv = {
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HOST: z.string().default('127.0.0.1'),
+  KAFKA_BROKERS: brokerList.default(['127.0.0.1:9092']),
+  DATABASE_URL: postgresUrl.default('postgres://postgres@127.0.0.1:5432/audit'),
+  OPENSEARCH_URL: httpUrl.default('http://127.0.0.1:9200'),
+  /** Prefix for every topic name, so environments or test runs can share a cluster. */
+  KAFKA_TOPIC_NAMESPACE: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,40}$/, 'must be lowercase letters, digits or dashes')
+    .default(''),
+};
+
+export const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
+
+/** Parses `env` against `shape`; throws a ConfigError naming every bad variable. */
+export function parseEnv<S extends z.ZodRawShape>(shape: S, env: NodeJS.ProcessEnv = process.env): z.output<z.ZodObject<S>> {
+  // Empty strings count as unset so `FOO=` falls back to the default instead of failing obscurely.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+  const result = z.object(shape).safeParse(cleaned);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((i) => ({ variable: i.path.join('.') || '(env)', message: i.message })));
+  }
+  return result.data;
+}
+
+/** For `main.ts`: parse before Nest starts; on error print every bad variable and exit 1 at once. */
+export function loadConfigOrExit<S extends z.ZodRawShape>(service: string, shape: S, env: NodeJS.ProcessEnv = process.env): z.output<z.ZodObject<S>> {
+  try {
+    return parseEnv(shape, env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${service}: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}

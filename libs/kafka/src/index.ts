@@ -1,0 +1,3 @@
+export * from './client';
+export * from './publisher';
+export * from './consumer-runner';

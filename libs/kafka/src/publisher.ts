@@ -1,0 +1,65 @@
+import type { IHeaders, Kafka, Producer } from 'kafkajs';
+import { topicName, TOPICS, type TopicKey, type TopicPayload } from '@audit/contracts';
+
+export interface OutgoingMessage<K extends TopicKey> {
+  key: string;
+  value: TopicPayload<K>;
+  headers?: IHeaders;
+}
+
+/**
+ * Publishes validated payloads to the topics of the contract map. Idempotent producer with acks=all:
+ * `publish` resolves only once every in-sync replica has the messages, so callers may then say "accepted".
+ */
+export class KafkaPublisher {
+  private readonly producer: Producer;
+  private connected: Promise<void> | undefined;
+
+  private readonly namespace: string;
+
+  constructor(kafka: Kafka, options: { transactionalId?: string; namespace?: string } = {}) {
+    this.namespace = options.namespace ?? '';
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      ...(options.transactionalId ? { transactionalId: options.transactionalId } : {}),
+    });
+    this.producer.on(this.producer.events.DISCONNECT, () => {
+      this.connected = undefined;
+    });
+  }
+
+  connect(): Promise<void> {
+    this.connected ??= this.producer.connect().catch((error: unknown) => {
+      this.connected = undefined;
+      throw error;
+    });
+    return this.connected;
+  }
+
+  async publish<K extends TopicKey>(topic: K, messages: OutgoingMessage<K>[], options: { timeoutMs?: number } = {}): Promise<void> {
+    if (messages.length === 0) return;
+    const { schema } = TOPICS[topic];
+    const name = topicName(topic, this.namespace);
+    const encoded = messages.map((m) => {
+      // Validate on the way out too: a bug of ours must not put a message on a topic that consumers reject.
+      const value = schema.parse(m.value);
+      return { key: m.key, value: JSON.stringify(value), ...(m.headers ? { headers: m.headers } : {}) };
+    });
+    await this.connect();
+    await this.producer.send({ topic: name, acks: -1, timeout: options.timeoutMs ?? 30_000, messages: encoded });
+  }
+
+  /** Sends already-encoded bytes (the DLQ keeps the original bytes of what it could not parse). */
+  async publishRaw(topicName: string, messages: { key: string | null; value: string | Buffer; headers?: IHeaders }[]): Promise<void> {
+    if (messages.length === 0) return;
+    await this.connect();
+    await this.producer.send({ topic: topicName, acks: -1, messages });
+  }
+
+  async disconnect(): Promise<void> {
+    await this.producer.disconnect();
+    this.connected = undefined;
+  }
+}

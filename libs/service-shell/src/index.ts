@@ -1,0 +1,3 @@
+export * from './tokens';
+export * from './service-shell.module';
+export { Client as OpenSearchClient } from '@opensearch-project/opensearch';

@@ -1,0 +1,4 @@
+export * from './expect-eventually';
+export * from './builders';
+export * from './infrastructure';
+export * from './service-smoke';

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# `npm start`: installs what is missing, brings up Kafka/Postgres/OpenSearch, applies migrations, starts the
+# four services in the background, waits until each is ready, loads demo data, and prints the URLs.
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+ensure_packages
+[ "${INFRA_EXTERNAL:-0}" = "1" ] || node deploy/local/infra.mjs up
+if [ -f "$LOCAL_DIR/infra.env" ] && [ "${INFRA_EXTERNAL:-0}" != "1" ]; then
+  set -a; source "$LOCAL_DIR/infra.env"; set +a
+fi
+export DATABASE_URL KAFKA_BROKERS OPENSEARCH_URL
+
+log "applying migrations"
+node -r @swc-node/register tools/migrate.ts
+
+mkdir -p "$LOCAL_DIR/run" "$LOCAL_DIR/logs"
+for svc in "${SERVICES[@]}"; do
+  pidfile="$LOCAL_DIR/run/$svc.pid"
+  if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+    log "$svc already running (pid $(cat "$pidfile"))"
+    continue
+  fi
+  PORT="${SERVICE_PORT[$svc]}" setsid node -r @swc-node/register "apps/$svc/src/main.ts" >>"$LOCAL_DIR/logs/$svc.log" 2>&1 < /dev/null &
+  echo $! >"$pidfile"
+  log "started $svc (pid $!, log ${LOCAL_DIR#$ROOT/}/logs/$svc.log)"
+done
+
+deadline=$((SECONDS + ${START_TIMEOUT_S:-120}))
+for svc in "${SERVICES[@]}"; do
+  url="http://127.0.0.1:${SERVICE_PORT[$svc]}/readyz"
+  until curl -fsS "$url" >/dev/null 2>&1; do
+    if ! kill -0 "$(cat "$LOCAL_DIR/run/$svc.pid")" 2>/dev/null; then
+      log "$svc exited; last lines of its log:"; tail -n 20 "$LOCAL_DIR/logs/$svc.log"; exit 1
+    fi
+    if [ $SECONDS -ge $deadline ]; then
+      log "$svc not ready after ${START_TIMEOUT_S:-120}s: $(curl -sS "$url" 2>&1 | head -c 400)"; exit 1
+    fi
+    sleep 1
+  done
+done
+
+if [ -f tools/demo-data.ts ]; then
+  log "loading demo data"
+  node -r @swc-node/register tools/demo-data.ts
+fi
+
+echo
+echo "Audit ledger is up:"
+for svc in "${SERVICES[@]}"; do printf '  %-16s http://127.0.0.1:%s  (/readyz, /metrics)\n' "$svc" "${SERVICE_PORT[$svc]}"; done
+[ -f "$LOCAL_DIR/demo.env" ] && { echo; cat "$LOCAL_DIR/demo.env"; }
+echo
+echo "Stop everything with: npm stop"
