@@ -25,7 +25,9 @@ const swc = [
 const common = {
   rootDir: __dirname,
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': swc },
+  transform: { '^.+\\.(ts|js)$': swc },
+  // ESM-only packages are compiled to CommonJS for jest (Node itself loads them with require(esm)).
+  transformIgnorePatterns: ['/node_modules/(?!(jose|@marcbachmann/cel-js)/)'],
   moduleNameMapper,
   modulePathIgnorePatterns: ['<rootDir>/.local/', '<rootDir>/dist/'],
 };
