@@ -4,4 +4,4 @@
 const path = require('node:path');
 process.env.SWC_NODE_PROJECT = process.env.SWC_NODE_PROJECT || path.join(__dirname, '..', '..', '..', 'tsconfig.base.json');
 require('@swc-node/register');
-require('../src/main.ts');
+require('../src/main.ts').main();

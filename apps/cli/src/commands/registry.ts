@@ -1,0 +1,7 @@
+import type { CliCommand } from '../command';
+import { apikeyCommand } from './apikey.command';
+import { emitCommand } from './emit.command';
+import { webhookSecretCommand } from './webhook-secret.command';
+
+/** Every `audit-ledger` command. Add a command: one file in this folder and one line here. */
+export const COMMANDS: readonly CliCommand[] = [emitCommand, apikeyCommand, webhookSecretCommand];

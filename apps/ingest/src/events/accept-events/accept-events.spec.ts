@@ -1,0 +1,71 @@
+import { anEventInput } from '@audit/testing';
+import type { EmitterScope } from '../../auth/api-key';
+import { batchEventsOf, idempotencyKeyOf } from './accept-events.request';
+import { stampEvents } from './accept-events.stamp';
+import { validateEvents } from './accept-events.validation';
+
+const now = new Date('2026-11-25T10:00:00Z');
+const scope = (over: Partial<EmitterScope> = {}): EmitterScope => ({ keyId: 'k', tenant: 'acme', allowedSources: [], allowedTypes: [], ...over });
+
+describe('validateEvents', () => {
+  it('accepts valid events and fills defaults', () => {
+    const r = validateEvents([anEventInput()], { now, scope: scope(), indexed: false });
+    expect(r.ok && r.value[0]?.version).toBe(1);
+  });
+
+  it('reports every bad event of a batch by index, path and rule', () => {
+    const r = validateEvents([anEventInput(), { ...anEventInput(), type: 'nope' }, { ...anEventInput(), tenant: 'x' }], { now, indexed: true });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error.problem.status).toBe(422);
+    expect(r.error.problem.errors).toEqual([
+      expect.objectContaining({ index: 1, path: 'type' }),
+      { index: 2, path: '', message: 'unknown field(s): tenant' },
+    ]);
+    expect(r.error.problem.detail).toMatch(/2 of 3 events are invalid/);
+  });
+
+  it('refuses events more than 5 minutes in the future, allows small skew', () => {
+    expect(validateEvents([anEventInput({ occurredAt: '2026-11-25T10:04:59Z' })], { now, indexed: false }).ok).toBe(true);
+    const r = validateEvents([anEventInput({ occurredAt: '2026-11-25T10:06:00Z' })], { now, indexed: false });
+    expect(!r.ok && r.error.problem.errors?.[0]?.path).toBe('occurredAt');
+  });
+
+  it('answers 403 for types and sources outside the key scope, 422 first when the data is also bad', () => {
+    const typed = validateEvents([anEventInput()], { now, scope: scope({ allowedTypes: ['plan.created'] }), indexed: false });
+    expect(!typed.ok && typed.error.problem.status).toBe(403);
+    const sourced = validateEvents([anEventInput({ source: { system: 'jenkins' } })], { now, scope: scope({ allowedSources: ['github'] }), indexed: false });
+    expect(!sourced.ok && sourced.error.problem.errors?.[0]?.path).toBe('source.system');
+    const unsourced = validateEvents([anEventInput()], { now, scope: scope({ allowedSources: ['github'] }), indexed: false });
+    expect(!unsourced.ok && unsourced.error.problem.status).toBe(403);
+    const both = validateEvents([{ ...anEventInput(), colour: 1 }], { now, scope: scope({ allowedTypes: ['plan.created'] }), indexed: false });
+    expect(!both.ok && both.error.problem.status).toBe(422);
+    expect(validateEvents([anEventInput({ source: { system: 'github' } })], { now, scope: scope({ allowedSources: ['github'] }), indexed: false }).ok).toBe(true);
+  });
+});
+
+describe('request helpers', () => {
+  it('takes the idempotency key from the header or the field, refusing two different ones', () => {
+    expect(idempotencyKeyOf('a', undefined)).toEqual({ ok: true, value: 'a' });
+    expect(idempotencyKeyOf(undefined, 'b')).toEqual({ ok: true, value: 'b' });
+    expect(idempotencyKeyOf('a', 'a')).toEqual({ ok: true, value: 'a' });
+    expect(idempotencyKeyOf('a', 'b').ok).toBe(false);
+    expect(idempotencyKeyOf('x'.repeat(257), undefined).ok).toBe(false);
+  });
+
+  it('checks the batch envelope', () => {
+    expect(batchEventsOf({ events: [1] }).ok).toBe(true);
+    for (const bad of [null, [], 'x', {}, { events: [] }, { events: {} }, { events: [1], tenant: 'x' }, { events: Array.from({ length: 501 }) }]) {
+      const r = batchEventsOf(bad);
+      expect(!r.ok && r.error.problem.status).toBe(422);
+    }
+  });
+
+  it('stamps tenant, ids and receivedAt', () => {
+    const r = validateEvents([anEventInput()], { now, indexed: false });
+    if (!r.ok) throw new Error('invalid');
+    const [event] = stampEvents(r.value, { tenant: 'acme', ids: ['0190b6c4-6b7a-7c3e-8f00-000000000000'], receivedAt: now });
+    expect(event).toMatchObject({ tenant: 'acme', id: '0190b6c4-6b7a-7c3e-8f00-000000000000', receivedAt: '2026-11-25T10:00:00.000Z' });
+    expect(() => stampEvents(r.value, { tenant: 'acme', ids: [], receivedAt: now })).toThrow();
+  });
+});

@@ -1,0 +1,56 @@
+import { AuditEventInput, occurredInFuture, toFieldIssues, type AuditEventInputParsed, type ProblemIssue } from '@audit/contracts';
+import type { EmitterScope } from '../../auth/api-key';
+import { fail, ok, Problems, type Result } from '../../http/problem';
+
+/** How far in the future an event may claim to have happened (emitters' clocks drift). */
+export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+
+/**
+ * Validates every event of a request against the canonical schema, the clock and the key's scope. All
+ * problems of all events are reported at once (index + path + rule), so a batch is fixed in one round.
+ * Schema problems (422) win over scope problems (403): a caller first learns what is wrong with the data.
+ */
+export function validateEvents(
+  candidates: readonly unknown[],
+  context: { now: Date; scope?: EmitterScope; indexed: boolean },
+): Result<AuditEventInputParsed[]> {
+  const invalid: ProblemIssue[] = [];
+  const forbidden: ProblemIssue[] = [];
+  const events: AuditEventInputParsed[] = [];
+  candidates.forEach((candidate, index) => {
+    const at = context.indexed ? { index } : {};
+    const parsed = AuditEventInput.safeParse(candidate);
+    if (!parsed.success) {
+      for (const issue of toFieldIssues(parsed.error)) invalid.push({ ...at, ...issue });
+      return;
+    }
+    if (occurredInFuture(parsed.data.occurredAt, context.now, MAX_CLOCK_SKEW_MS)) {
+      invalid.push({ ...at, path: 'occurredAt', message: `must not be more than ${MAX_CLOCK_SKEW_MS / 60_000} minutes in the future` });
+      return;
+    }
+    const violation = context.scope ? scopeViolation(context.scope, parsed.data) : undefined;
+    if (violation) forbidden.push({ ...at, ...violation });
+    events.push(parsed.data);
+  });
+  if (invalid.length > 0) {
+    const detail = context.indexed
+      ? `${new Set(invalid.map((i) => i.index)).size} of ${candidates.length} events are invalid; nothing was accepted`
+      : 'the event is invalid; it was not accepted';
+    return fail(Problems.invalid(detail, invalid));
+  }
+  if (forbidden.length > 0) return fail(Problems.forbidden('the API key is not allowed to write these events; nothing was accepted', forbidden));
+  return ok(events);
+}
+
+/** Why a key may not write this event (its type or source is outside the key's scope), or undefined. */
+export function scopeViolation(scope: EmitterScope, event: AuditEventInputParsed) {
+  if (scope.allowedTypes.length > 0 && !scope.allowedTypes.includes(event.type)) {
+    return { path: 'type', message: `this API key may not write events of type ${event.type}` };
+  }
+  if (scope.allowedSources.length > 0) {
+    const system = event.source?.system;
+    if (system === undefined) return { path: 'source.system', message: `this API key requires source.system, one of: ${scope.allowedSources.join(', ')}` };
+    if (!scope.allowedSources.includes(system)) return { path: 'source.system', message: `this API key may not write events from source ${system}` };
+  }
+  return undefined;
+}

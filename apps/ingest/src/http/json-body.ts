@@ -1,0 +1,25 @@
+import { Problems, type Result, fail, ok } from './problem';
+
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * Decodes a JSON request body strictly: valid UTF-8, no byte-order mark (RFC 8259 §8.1 forbids emitters
+ * from adding one, and `terraform show -json` piped through some Windows tools gains one), one JSON value.
+ * The result is still `unknown`: callers validate it with a schema before using it.
+ */
+export function decodeJsonBody(bytes: Buffer): Result<unknown> {
+  if (bytes.length === 0) return fail(Problems.malformed('the request body is empty; send a JSON document'));
+  if (bytes.subarray(0, 3).equals(BOM)) return fail(Problems.malformed('the body starts with a UTF-8 byte-order mark; send JSON without a BOM'));
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    return fail(Problems.malformed('the body is not valid UTF-8'));
+  }
+  try {
+    return ok(JSON.parse(text) as unknown);
+  } catch (error) {
+    return fail(Problems.malformed(`the body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`));
+  }
+}
