@@ -1,6 +1,7 @@
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
+const IO_MODULES = ['fs', 'node:fs', 'fs/promises', 'node:fs/promises', 'net', 'node:net', 'http', 'node:http', 'https', 'node:https', 'child_process', 'node:child_process', 'dgram', 'node:dgram'];
 const FRAMEWORKS = ['@nestjs/*', 'fastify', 'kafkajs', 'pg', '@opensearch-project/*', 'pino', 'prom-client'];
 
 export default [
@@ -23,7 +24,7 @@ export default [
             // Infrastructure libs wrap one technology each and know the contracts, nothing of the apps.
             { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:infra', 'type:contracts'] },
             // The pure core and the contracts stand alone, and import no framework or I/O library.
-            { sourceTag: 'type:core', onlyDependOnLibsWithTags: ['type:core'], bannedExternalImports: [...FRAMEWORKS, 'zod'] },
+            { sourceTag: 'type:core', onlyDependOnLibsWithTags: ['type:core'], bannedExternalImports: [...FRAMEWORKS, ...IO_MODULES, 'zod'] },
             { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts'], bannedExternalImports: FRAMEWORKS },
             // Test tooling may reach everything but the apps.
             { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:infra', 'type:core', 'type:contracts', 'type:testing', 'type:tooling'] },
