@@ -3,6 +3,10 @@ import { KafkaPublisher, type Kafka } from '@audit/kafka';
 import { KafkaLifecycle } from '@audit/kafka/nest';
 import type { Logger } from '@audit/observability';
 import { KAFKA, ServiceShellModule } from '@audit/service-shell';
+import { AdapterAcceptor } from './adapters/adapter-acceptor';
+import { GithubWebhookHttpController } from './adapters/github/github-webhook.http.controller';
+import { K8sAuditHttpController } from './adapters/k8s/k8s-audit.http.controller';
+import { TerraformPlanHttpController } from './adapters/terraform/terraform-plan.http.controller';
 import { ApiKeyRepository } from './auth/api-key.repository';
 import { AUTH_OPTIONS, EmitterAuthenticator, type AuthOptions } from './auth/emitter-authenticator';
 import { CLOCK, ID_GENERATOR, systemClock, uuidv7Ids, type Clock, type IdGenerator } from './clock';
@@ -11,6 +15,7 @@ import { AcceptEventsHandler, UNAVAILABLE_RETRY_AFTER_S } from './events/accept-
 import { AcceptEventsHttpController } from './events/accept-events/accept-events.http.controller';
 import { IdempotencyRepository } from './idempotency/idempotency.repository';
 import { AcceptedEventsPublisher, PUBLISH_TIMEOUT_MS } from './publishing/accepted-events.publisher';
+import { WebhookSecretRepository } from './webhook-secrets/webhook-secret.repository';
 
 export type { IngestConfig } from './config';
 
@@ -53,6 +58,8 @@ export class AppModule {
       IdempotencyRepository,
       AcceptedEventsPublisher,
       AcceptEventsHandler,
+      AdapterAcceptor,
+      WebhookSecretRepository,
     ];
     return {
       module: AppModule,
@@ -65,7 +72,7 @@ export class AppModule {
           uses: { postgres: true, kafka: true, opensearch: false },
         }),
       ],
-      controllers: [AcceptEventsHttpController],
+      controllers: [AcceptEventsHttpController, GithubWebhookHttpController, TerraformPlanHttpController, K8sAuditHttpController],
       providers,
     };
   }
