@@ -1,0 +1,29 @@
+import type { QueryNode } from '../query-language/query-language.ast';
+import { tenantScopedQuery, type DslQuery } from '../query-language/query-language.dsl';
+import type { SearchCursor } from './search-cursor';
+
+/** Facets returned with every search: counts by these document fields. */
+export const FACETS = { type: 'type', actor: 'actor.id', environment: 'resource.environment', outcome: 'outcome' } as const;
+export const FACET_SIZE = 20;
+
+export interface SearchRequest {
+  tenant: string;
+  query: QueryNode | null;
+  size: number;
+  cursor?: SearchCursor;
+  /** Viewers see events without `details`: it is left out of `_source` by OpenSearch itself. */
+  withDetails: boolean;
+}
+
+/** The complete `_search` body. Newest first; `seq` breaks ties so paging never skips or repeats a hit. */
+export function searchBody(request: SearchRequest): DslQuery {
+  return {
+    query: tenantScopedQuery(request.tenant, request.query),
+    size: request.size,
+    sort: [{ occurredAt: { order: 'desc' } }, { seq: { order: 'desc' } }],
+    track_total_hits: 10_000,
+    ...(request.cursor ? { search_after: [request.cursor.t, request.cursor.s] } : {}),
+    ...(request.withDetails ? {} : { _source: { excludes: ['details'] } }),
+    aggs: Object.fromEntries(Object.entries(FACETS).map(([name, field]) => [name, { terms: { field, size: FACET_SIZE } }])),
+  };
+}
