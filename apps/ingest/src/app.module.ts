@@ -13,6 +13,7 @@ import { CLOCK, ID_GENERATOR, systemClock, uuidv7Ids, type Clock, type IdGenerat
 import type { IngestConfig } from './config';
 import { AcceptEventsHandler, UNAVAILABLE_RETRY_AFTER_S } from './events/accept-events/accept-events.handler';
 import { AcceptEventsHttpController } from './events/accept-events/accept-events.http.controller';
+import { ConsumeIntakeConsumer } from './intake/consume-intake/consume-intake.consumer';
 import { IdempotencyRepository } from './idempotency/idempotency.repository';
 import { AcceptedEventsPublisher, PUBLISH_TIMEOUT_MS } from './publishing/accepted-events.publisher';
 import { WebhookSecretRepository } from './webhook-secrets/webhook-secret.repository';
@@ -60,6 +61,7 @@ export class AppModule {
       AcceptEventsHandler,
       AdapterAcceptor,
       WebhookSecretRepository,
+      ConsumeIntakeConsumer,
     ];
     return {
       module: AppModule,

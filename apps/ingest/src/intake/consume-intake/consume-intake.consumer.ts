@@ -1,0 +1,90 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { IntakeMessage, occurredInFuture, topicName, type TopicPayload } from '@audit/contracts';
+
+type Intake = TopicPayload<'intake'>;
+import { ConsumerRunner, ensureTopics, KafkaPublisher, PoisonMessageError, type ConsumedRecord, type Kafka } from '@audit/kafka';
+import type { Logger } from '@audit/observability';
+import { InjectConfig, InjectKafka, InjectLogger } from '@audit/service-shell';
+import { CLOCK, type Clock } from '../../clock';
+import type { IngestConfig } from '../../config';
+import { stampEvents } from '../../events/accept-events/accept-events.stamp';
+import { MAX_CLOCK_SKEW_MS } from '../../events/accept-events/accept-events.validation';
+import { intakeEventId } from './consume-intake.stamp';
+
+/**
+ * Consumes `audit.intake.v1` (trusted emitters inside the cluster): same validation as HTTP, valid events
+ * stamped and published to `audit.ingested.v1`, offsets committed only after that; anything unparseable or
+ * invalid goes to `audit.dlq.v1` with the reason and the original bytes (ConsumerRunner), never stalling.
+ */
+@Injectable()
+export class ConsumeIntakeConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private runner: ConsumerRunner<Intake> | undefined;
+  private stopped = false;
+  private retry: NodeJS.Timeout | undefined;
+
+  constructor(
+    @InjectKafka() private readonly kafka: Kafka,
+    private readonly publisher: KafkaPublisher,
+    @InjectConfig() private readonly config: IngestConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @InjectLogger() private readonly logger: Logger,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.config.INTAKE_ENABLED) return;
+    // In the background: ingest must serve HTTP (and answer 503) even while Kafka is down at boot.
+    void this.start();
+  }
+
+  private async start(): Promise<void> {
+    if (this.stopped) return;
+    const ns = this.config.KAFKA_TOPIC_NAMESPACE;
+    try {
+      await ensureTopics(this.kafka, [
+        { name: topicName('intake', ns) },
+        { name: topicName('ingested', ns) },
+        { name: topicName('dlq', ns), config: { 'retention.ms': String(30 * 24 * 3600_000) } },
+      ]);
+      const runner = new ConsumerRunner<Intake>({
+        kafka: this.kafka,
+        groupId: ns ? `${ns}.${this.config.INTAKE_GROUP_ID}` : this.config.INTAKE_GROUP_ID,
+        topic: topicName('intake', ns),
+        schema: IntakeMessage,
+        service: 'ingest',
+        logger: this.logger.child({ component: 'intake' }),
+        dlq: this.publisher,
+        handle: (records) => this.handle(records),
+      });
+      await runner.start();
+      this.runner = runner;
+      this.logger.info({ topic: topicName('intake', ns) }, 'intake consumer started');
+    } catch (error) {
+      this.logger.warn({ err: error }, 'intake consumer could not start; retrying in 5 s');
+      this.retry = setTimeout(() => void this.start(), 5_000);
+    }
+  }
+
+  private async handle(records: ConsumedRecord<Intake>[]): Promise<void> {
+    const now = this.clock();
+    for (const r of records) {
+      if (occurredInFuture(r.value.event.occurredAt, now, MAX_CLOCK_SKEW_MS)) {
+        throw new PoisonMessageError(r.offset, `occurredAt is more than ${MAX_CLOCK_SKEW_MS / 60_000} minutes in the future`);
+      }
+    }
+    const topic = topicName('intake', this.config.KAFKA_TOPIC_NAMESPACE);
+    const accepted = records.flatMap((r) => {
+      const receivedAt = new Date(Number(r.timestamp));
+      const id = intakeEventId({ topic, partition: r.partition, offset: r.offset }, receivedAt);
+      return stampEvents([r.value.event], { tenant: r.value.tenant, ids: [id], receivedAt });
+    });
+    // Throws on failure: the runner retries the batch with backoff and commits only after success.
+    await this.publisher.publish('ingested', accepted.map((e) => ({ key: e.tenant, value: e })));
+    this.logger.info({ count: accepted.length, eventIds: accepted.map((e) => e.id) }, 'intake events accepted');
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retry);
+    await this.runner?.stop();
+  }
+}
