@@ -1,4 +1,4 @@
-// Jest loads globalSetup without its moduleNameMapper, so register the workspace's path aliases first.
-process.env.SWC_NODE_PROJECT = process.env.SWC_NODE_PROJECT || require('node:path').join(__dirname, 'tsconfig.base.json');
-require('@swc-node/register');
+// Jest loads globalSetup without its moduleNameMapper, so resolve the workspace's path aliases
+// (tsconfig.base.json "paths") here before loading the TypeScript setup.
+require('./tools/jest/register-path-aliases');
 module.exports = require('./libs/testing/src/jest/global-setup.ts').default;

@@ -1,12 +1,17 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { z } from 'zod';
+import { JwtVerifier } from '@audit/auth';
 import type { Logger } from '@audit/observability';
 import { ServiceShellModule } from '@audit/service-shell';
 import type { LedgerEnv } from './config';
+import { SigningKeysProvider } from './keys/signing-keys.provider';
+import { LedgerPipeline } from './ledger.pipeline';
+import { JWT_VERIFIER, LedgerProofsHttpController } from './proofs/ledger-proofs.http.controller';
+import { LedgerProofsService } from './proofs/ledger-proofs.service';
 
 export type LedgerConfig = z.output<z.ZodObject<typeof LedgerEnv>>;
 
-/** The single writer of the tamper-evident, append-only ledger. */
+/** The single writer of the tamper-evident, append-only ledger, and its proof API. */
 @Module({})
 export class AppModule {
   static forRoot(config: LedgerConfig, logger: Logger): DynamicModule {
@@ -19,7 +24,22 @@ export class AppModule {
           config,
           serviceConfig: config,
           uses: { postgres: true, kafka: true, opensearch: false },
+          dbRole: config.LEDGER_DB_ROLE,
         }),
+      ],
+      controllers: [LedgerProofsHttpController],
+      providers: [
+        SigningKeysProvider,
+        LedgerPipeline,
+        LedgerProofsService,
+        {
+          provide: JWT_VERIFIER,
+          useValue: new JwtVerifier({
+            issuer: config.JWT_ISSUER,
+            audience: config.JWT_AUDIENCE,
+            ...(config.JWT_JWKS_URL ? { jwksUrl: config.JWT_JWKS_URL } : { hmacSecret: config.JWT_DEV_SECRET }),
+          }),
+        },
       ],
     };
   }

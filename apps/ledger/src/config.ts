@@ -1,7 +1,29 @@
+import { z } from 'zod';
 import { baseEnv, port } from '@audit/config';
+import { authEnv } from '@audit/auth';
 
 /** Environment of the ledger service; parsed once in main.ts before Nest starts. */
 export const LedgerEnv = {
   ...baseEnv,
+  ...authEnv,
   PORT: port(3003),
+  /** Postgres role the writer acts as: INSERT/SELECT only on the log (see migrations/0002). */
+  LEDGER_DB_ROLE: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('audit_ledger_writer'),
+  LEDGER_CONSUMER_GROUP: z.string().min(1).default('ledger-writer'),
+  /** Most events appended in one Postgres transaction. */
+  LEDGER_MAX_BATCH: z.coerce.number().int().min(1).max(20_000).default(5_000),
+  /** Sign a checkpoint for a tenant with new records at least this often… */
+  CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(50).default(1_000),
+  /** …or as soon as this many records accumulated since its last checkpoint… */
+  CHECKPOINT_EVERY_N: z.coerce.number().int().min(1).default(10_000),
+  /** …and re-sign an idle tenant's head this often, so a stopped log is visible. */
+  CHECKPOINT_HEARTBEAT_MS: z.coerce.number().int().min(1_000).default(60_000),
+  /** Origin line of checkpoints: `<origin>/tenant/<tenant>`. */
+  CHECKPOINT_ORIGIN: z.string().regex(/^[a-z0-9.-]+$/).default('audit-ledger.local'),
+  /** Ed25519 signing key (PKCS#8 PEM) as text or as a file; in development one is generated into .local/keys. */
+  LEDGER_SIGNING_KEY: z.string().optional(),
+  LEDGER_SIGNING_KEY_FILE: z.string().optional(),
+  LEDGER_KEY_NAME: z.string().regex(/^[A-Za-z0-9._-]+$/).default('audit-ledger-dev'),
+  /** Retired public keys still trusted for old checkpoints: comma-separated C2SP vkeys. */
+  LEDGER_TRUSTED_KEYS: z.string().default(''),
 };

@@ -16,6 +16,8 @@ export interface ServiceShellOptions {
   /** The whole parsed config, provided under SERVICE_CONFIG for the service's own modules. */
   serviceConfig: unknown;
   poolSize?: number;
+  /** Postgres role the pool acts as (SET ROLE at connect), for least privilege. */
+  dbRole?: string;
 }
 
 class ConnectionCloser implements OnApplicationShutdown {
@@ -44,7 +46,10 @@ export class ServiceShellModule {
     const exported: (string | symbol)[] = [SERVICE_CONFIG, LOGGER, METRICS_REGISTRY, READINESS_CHECKS];
 
     if (options.uses.postgres) {
-      const pool: Pool = createPool(options.config.DATABASE_URL, { max: options.poolSize ?? 10 });
+      const pool: Pool = createPool(options.config.DATABASE_URL, {
+        max: options.poolSize ?? 10,
+        ...(options.dbRole ? { options: `-c role=${options.dbRole}` } : {}),
+      });
       checks.push({ name: 'postgres', check: () => pingPostgres(pool) });
       closers.push(() => pool.end());
       providers.push({ provide: PG_POOL, useValue: pool });

@@ -1,0 +1,120 @@
+import type { Pool, PoolClient } from 'pg';
+import type { AcceptedEvent } from '@audit/contracts';
+import { withTransaction } from '@audit/db';
+import { GENESIS_PREV_HASH, MerkleFrontier } from '@audit/ledger-core';
+import { planAppend, uniqueById, type PlannedRecord, type TenantHead } from './plan-append';
+
+export interface AppendBatch {
+  events: readonly AcceptedEvent[];
+  /** The Kafka position this batch ends at, stored in the same transaction as its records. */
+  position: { groupId: string; topic: string; partition: number; nextOffset: string };
+}
+
+export interface AppendResult {
+  appended: number;
+  duplicates: number;
+  /** New head seq per tenant that received records. */
+  heads: Map<string, number>;
+}
+
+/**
+ * Appends a batch to the ledger in ONE transaction: records, chain heads, outbox rows and the consumer
+ * offset commit together or not at all, so a crash anywhere neither loses nor duplicates a record.
+ * Tenants are locked in sorted order (heads row FOR UPDATE) so concurrent writers cannot deadlock.
+ */
+export class LedgerWriter {
+  constructor(
+    private readonly pool: Pool,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  async append(batch: AppendBatch): Promise<AppendResult> {
+    const byTenant = new Map<string, AcceptedEvent[]>();
+    for (const e of batch.events) {
+      const list = byTenant.get(e.tenant) ?? [];
+      list.push(e);
+      byTenant.set(e.tenant, list);
+    }
+    return withTransaction(this.pool, async (tx) => {
+      const result: AppendResult = { appended: 0, duplicates: 0, heads: new Map() };
+      const planned: PlannedRecord[] = [];
+      const recordedAt = this.clock();
+      for (const tenant of [...byTenant.keys()].sort()) {
+        const events = byTenant.get(tenant) ?? [];
+        const head = await this.lockHead(tx, tenant);
+        const stored = await this.storedIds(tx, tenant, events.map((e) => e.id));
+        const fresh = uniqueById(events, stored);
+        result.duplicates += events.length - fresh.length;
+        if (fresh.length === 0) continue;
+        const plan = planAppend(head, fresh, recordedAt);
+        planned.push(...plan.records);
+        await tx.query('UPDATE ledger.heads SET seq = $2, hash = $3, frontier = $4, updated_at = now() WHERE tenant = $1', [
+          tenant,
+          plan.head.seq,
+          plan.head.hash,
+          JSON.stringify(plan.head.frontier.toJSON()),
+        ]);
+        result.heads.set(tenant, plan.head.seq);
+      }
+      if (planned.length > 0) await this.insertRecords(tx, planned);
+      result.appended = planned.length;
+      await this.storePosition(tx, batch.position);
+      return result;
+    });
+  }
+
+  private async lockHead(tx: PoolClient, tenant: string): Promise<TenantHead> {
+    await tx.query(
+      `INSERT INTO ledger.heads (tenant, seq, hash, frontier) VALUES ($1, 0, $2, $3) ON CONFLICT (tenant) DO NOTHING`,
+      [tenant, GENESIS_PREV_HASH, JSON.stringify(MerkleFrontier.empty().toJSON())],
+    );
+    const { rows } = await tx.query<{ seq: string; hash: Buffer; frontier: unknown }>(
+      'SELECT seq, hash, frontier FROM ledger.heads WHERE tenant = $1 FOR UPDATE',
+      [tenant],
+    );
+    const row = rows[0];
+    if (!row) throw new Error(`ledger head of ${tenant} vanished`);
+    const frontier = MerkleFrontier.fromJSON(row.frontier);
+    const seq = Number(row.seq);
+    // A head whose frontier disagrees with its seq would fork the tree: refuse to write on top of it.
+    if (frontier.size !== seq) throw new Error(`ledger head of ${tenant} is inconsistent: seq ${seq}, frontier size ${frontier.size}`);
+    return { seq, hash: row.hash, frontier };
+  }
+
+  private async storedIds(tx: PoolClient, tenant: string, ids: string[]): Promise<Set<string>> {
+    const { rows } = await tx.query<{ event_id: string }>('SELECT event_id FROM ledger.records WHERE tenant = $1 AND event_id = ANY($2::uuid[])', [tenant, ids]);
+    return new Set(rows.map((r) => r.event_id));
+  }
+
+  /** One round trip for the whole batch: arrays unnested server-side. */
+  private async insertRecords(tx: PoolClient, records: PlannedRecord[]): Promise<void> {
+    await tx.query(
+      `INSERT INTO ledger.records (tenant, seq, event_id, type, change_id, canonical, leaf_hash, hash, prev_hash, recorded_at)
+       SELECT * FROM unnest($1::text[], $2::bigint[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::bytea[], $8::bytea[], $9::bytea[], $10::timestamptz[])`,
+      [
+        records.map((r) => r.tenant),
+        records.map((r) => r.seq),
+        records.map((r) => r.eventId),
+        records.map((r) => r.type),
+        records.map((r) => r.changeId),
+        records.map((r) => r.canonical),
+        records.map((r) => r.leafHash),
+        records.map((r) => r.hash),
+        records.map((r) => r.prevHash),
+        records.map((r) => r.recordedAt),
+      ],
+    );
+    await tx.query('INSERT INTO ledger.outbox (tenant, seq) SELECT * FROM unnest($1::text[], $2::bigint[])', [
+      records.map((r) => r.tenant),
+      records.map((r) => r.seq),
+    ]);
+  }
+
+  private async storePosition(tx: PoolClient, p: AppendBatch['position']): Promise<void> {
+    await tx.query(
+      `INSERT INTO ledger.consumer_offsets (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (group_id, topic, partition) DO UPDATE SET next_offset = GREATEST(ledger.consumer_offsets.next_offset, EXCLUDED.next_offset), updated_at = now()`,
+      [p.groupId, p.topic, p.partition, p.nextOffset],
+    );
+  }
+}

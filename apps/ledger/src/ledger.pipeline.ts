@@ -1,0 +1,125 @@
+import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Pool } from 'pg';
+import { AcceptedEvent, topicName } from '@audit/contracts';
+import { ConsumerRunner, ensureTopics, KafkaPublisher, type ConsumedRecord, type Kafka } from '@audit/kafka';
+import { counter, gauge, histogram, type Logger, type Registry } from '@audit/observability';
+import { InjectConfig, InjectKafka, InjectLogger, InjectMetrics, InjectPool } from '@audit/service-shell';
+import type { LedgerConfig } from './app.module';
+import { LedgerWriter } from './append/ledger-writer';
+import { Checkpointer } from './checkpoints/checkpointer';
+import { OutboxRelay } from './outbox/outbox-relay';
+import { SigningKeysProvider } from './keys/signing-keys.provider';
+
+/**
+ * Wires the writer to Kafka: consumes `audit.ingested.v1`, appends each batch in one transaction, then
+ * lets the outbox relay announce the records and the checkpointer sign the new heads.
+ */
+@Injectable()
+export class LedgerPipeline implements OnApplicationBootstrap, OnApplicationShutdown {
+  private consumer: ConsumerRunner<AcceptedEvent> | undefined;
+  private readonly publisher: KafkaPublisher;
+  private readonly writer: LedgerWriter;
+  private readonly relay: OutboxRelay;
+  readonly checkpointer: Checkpointer;
+  private timers: NodeJS.Timeout[] = [];
+  private readonly appended;
+  private readonly duplicates;
+  private readonly batchSeconds;
+  private readonly lag;
+
+  constructor(
+    @InjectConfig() private readonly config: LedgerConfig,
+    @InjectPool() private readonly pool: Pool,
+    @InjectKafka() private readonly kafka: Kafka,
+    @InjectLogger() private readonly logger: Logger,
+    @InjectMetrics() metrics: Registry,
+    keys: SigningKeysProvider,
+  ) {
+    this.publisher = new KafkaPublisher(kafka, { namespace: config.KAFKA_TOPIC_NAMESPACE });
+    this.writer = new LedgerWriter(pool);
+    this.relay = new OutboxRelay(pool, this.publisher, logger);
+    this.checkpointer = new Checkpointer(
+      pool,
+      keys.keys.signer,
+      { origin: config.CHECKPOINT_ORIGIN, heartbeatMs: config.CHECKPOINT_HEARTBEAT_MS },
+      this.publisher,
+      logger,
+    );
+    this.appended = counter(metrics, 'ledger_records_appended_total', 'Records appended to the ledger');
+    this.duplicates = counter(metrics, 'ledger_duplicates_skipped_total', 'Events skipped because their id was already in the ledger');
+    this.batchSeconds = histogram(metrics, 'ledger_append_batch_seconds', 'Time to append one batch in one transaction');
+    this.lag = gauge(metrics, 'ledger_consumer_lag', 'Messages on audit.ingested.v1 not yet appended', ['partition']);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const ns = this.config.KAFKA_TOPIC_NAMESPACE;
+    await ensureTopics(this.kafka, [
+      { name: topicName('ingested', ns) },
+      { name: topicName('committed', ns) },
+      { name: topicName('checkpoints', ns) },
+      { name: topicName('dlq', ns) },
+    ]);
+    await this.publisher.connect();
+    const topic = topicName('ingested', ns);
+    this.consumer = new ConsumerRunner<AcceptedEvent>({
+      kafka: this.kafka,
+      groupId: this.groupId(),
+      topic,
+      schema: AcceptedEvent,
+      service: 'ledger',
+      logger: this.logger,
+      dlq: this.publisher,
+      maxBytesPerPartition: 16 * 1024 * 1024,
+      handle: (records, ctx) => this.append(records, topic, ctx.partition, ctx.lastOffset),
+      onBatchDone: ({ partition, lastOffset, highWatermark }) => this.lag.set({ partition: String(partition) }, Number(BigInt(highWatermark) - BigInt(lastOffset) - 1n)),
+    });
+    await this.consumer.start();
+    // Anything left in the outbox by a previous crash goes out first; then poll as a safety net.
+    void this.relay.kick();
+    this.timers.push(setInterval(() => void this.relay.kick(), 500));
+    this.timers.push(setInterval(() => void this.signDue(), this.config.CHECKPOINT_INTERVAL_MS));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    await this.consumer?.stop();
+    await this.relay.kick();
+    await this.publisher.disconnect().catch(() => undefined);
+  }
+
+  private groupId(): string {
+    const ns = this.config.KAFKA_TOPIC_NAMESPACE;
+    return ns ? `${ns}.${this.config.LEDGER_CONSUMER_GROUP}` : this.config.LEDGER_CONSUMER_GROUP;
+  }
+
+  private async append(records: ConsumedRecord<AcceptedEvent>[], topic: string, partition: number, lastOffset: string): Promise<void> {
+    const max = this.config.LEDGER_MAX_BATCH;
+    let due = false;
+    for (let i = 0; i < records.length; i += max) {
+      const chunk = records.slice(i, i + max);
+      const isLast = i + max >= records.length;
+      const end = isLast ? lastOffset : (chunk[chunk.length - 1]?.offset ?? lastOffset);
+      const stop = this.batchSeconds.startTimer();
+      const result = await this.writer.append({
+        events: chunk.map((r) => r.value),
+        position: { groupId: this.groupId(), topic, partition, nextOffset: (BigInt(end) + 1n).toString() },
+      });
+      stop();
+      this.appended.inc(result.appended);
+      this.duplicates.inc(result.duplicates);
+      if (result.duplicates > 0) this.logger.info({ duplicates: result.duplicates, partition }, 'skipped events already in the ledger');
+      due ||= result.appended >= this.config.CHECKPOINT_EVERY_N;
+    }
+    void this.relay.kick();
+    if (due) void this.signDue();
+  }
+
+  private async signDue(): Promise<void> {
+    try {
+      await this.checkpointer.tick(new Date());
+    } catch (error) {
+      this.logger.warn({ err: error }, 'checkpointing failed; will retry');
+    }
+  }
+}

@@ -1,0 +1,90 @@
+import { Controller, Get, Headers, HttpException, Inject, Query } from '@nestjs/common';
+import { z } from 'zod';
+import { AuthError, JwtVerifier, type Principal } from '@audit/auth';
+import { toFieldIssues } from '@audit/contracts';
+import { describeKeys } from '../keys/signing-keys';
+import { SigningKeysProvider } from '../keys/signing-keys.provider';
+import { LedgerProofsService, ProofRequestError } from './ledger-proofs.service';
+
+export const JWT_VERIFIER = Symbol('JWT_VERIFIER');
+
+const InclusionQuery = z
+  .strictObject({
+    seq: z.coerce.number().int().positive().optional(),
+    eventId: z.string().uuid().optional(),
+    treeSize: z.coerce.number().int().positive().optional(),
+  })
+  .refine((q) => (q.seq === undefined) !== (q.eventId === undefined), { message: 'give exactly one of seq or eventId' });
+const ConsistencyQuery = z.strictObject({ from: z.coerce.number().int().positive(), to: z.coerce.number().int().positive() });
+const SizeQuery = z.strictObject({ size: z.coerce.number().int().positive().optional() });
+
+/**
+ * Checkpoints and proofs of the caller's tenant (tenant from the token, never from the URL), and the
+ * public keys anyone needs to verify them offline.
+ */
+@Controller('v1')
+export class LedgerProofsHttpController {
+  constructor(
+    private readonly proofs: LedgerProofsService,
+    private readonly keys: SigningKeysProvider,
+    @Inject(JWT_VERIFIER) private readonly jwt: JwtVerifier,
+  ) {}
+
+  @Get('keys')
+  publicKeys(): { keys: ReturnType<typeof describeKeys>; publicKeyPem: string } {
+    return { keys: describeKeys(this.keys.keys), publicKeyPem: this.keys.keys.publicKeyPem };
+  }
+
+  @Get('checkpoints')
+  async checkpoint(@Headers('authorization') auth: string | undefined, @Query() query: unknown): Promise<unknown> {
+    const principal = await this.authenticate(auth);
+    const { size } = parse(SizeQuery, query);
+    const cp = size === undefined ? await this.proofs.latest(principal.tenant) : await this.proofs.atSize(principal.tenant, size);
+    if (!cp) throw problem(404, size === undefined ? 'no checkpoint yet' : `no checkpoint at size ${size}`);
+    return { tenant: cp.tenant, size: cp.size, rootHash: cp.rootHash.toString('base64'), signedAt: cp.signedAt.toISOString(), note: cp.note };
+  }
+
+  @Get('proofs/inclusion')
+  async inclusion(@Headers('authorization') auth: string | undefined, @Query() query: unknown): Promise<unknown> {
+    const principal = await this.authenticate(auth);
+    const q = parse(InclusionQuery, query);
+    return this.run(() =>
+      this.proofs.inclusion(principal.tenant, q.seq !== undefined ? { seq: q.seq } : { eventId: q.eventId as string }, q.treeSize),
+    );
+  }
+
+  @Get('proofs/consistency')
+  async consistency(@Headers('authorization') auth: string | undefined, @Query() query: unknown): Promise<unknown> {
+    const principal = await this.authenticate(auth);
+    const q = parse(ConsistencyQuery, query);
+    return this.run(() => this.proofs.consistency(principal.tenant, q.from, q.to));
+  }
+
+  private async authenticate(header: string | undefined): Promise<Principal> {
+    try {
+      return await this.jwt.verify(header);
+    } catch (error) {
+      if (error instanceof AuthError) throw problem(error.status, error.message);
+      throw error;
+    }
+  }
+
+  private async run<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (error instanceof ProofRequestError) throw problem(error.status, error.message);
+      throw error;
+    }
+  }
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw problem(400, 'invalid query', toFieldIssues(r.error));
+  return r.data;
+}
+
+function problem(status: number, detail: string, errors?: { path: string; message: string }[]): HttpException {
+  return new HttpException({ type: 'about:blank', title: detail, status, detail, ...(errors ? { errors } : {}) }, status);
+}

@@ -1,0 +1,89 @@
+import { randomBytes } from 'node:crypto';
+import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+import { Pool } from 'pg';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { topicName, type AcceptedEvent, type CommittedRecord } from '@audit/contracts';
+import { ensureTopics } from '@audit/kafka';
+import { generateSigningKey, type VerifierKey } from '@audit/ledger-core';
+import { bootService } from '@audit/testing';
+import { AppModule } from '../src/app.module';
+import { LedgerEnv } from '../src/config';
+
+/** A ledger service booted in-process on its own topic namespace, with a fresh signing key. */
+export class LedgerHarness {
+  readonly namespace = `t${randomBytes(4).toString('hex')}`;
+  readonly kafka = new Kafka({ clientId: 'ledger-test', brokers: (process.env.KAFKA_BROKERS ?? '').split(','), logLevel: logLevel.NOTHING });
+  readonly pool = new Pool({ connectionString: process.env.DATABASE_URL, max: 4 });
+  readonly key = generateSigningKey('test-ledger-key');
+  app: NestFastifyApplication | undefined;
+  private producer: Producer | undefined;
+  private committedConsumer: Consumer | undefined;
+  readonly committed: CommittedRecord[] = [];
+
+  get trustedKeys(): VerifierKey[] {
+    return [this.key.verifierKey];
+  }
+
+  env(): NodeJS.ProcessEnv {
+    return {
+      KAFKA_TOPIC_NAMESPACE: this.namespace,
+      LEDGER_SIGNING_KEY: this.key.privateKeyPem,
+      LEDGER_KEY_NAME: 'test-ledger-key',
+      CHECKPOINT_INTERVAL_MS: '200',
+    };
+  }
+
+  async start(extraEnv: NodeJS.ProcessEnv = {}): Promise<void> {
+    await ensureTopics(this.kafka, ['ingested', 'committed', 'checkpoints', 'dlq'].map((k) => ({ name: topicName(k as 'ingested', this.namespace) })));
+    this.app = await bootService(
+      { service: 'ledger', env: LedgerEnv, module: (config, logger) => AppModule.forRoot(config, logger), uses: { postgres: true, kafka: true } },
+      { ...this.env(), ...extraEnv },
+    );
+  }
+
+  async stopApp(): Promise<void> {
+    await this.app?.close();
+    this.app = undefined;
+  }
+
+  async send(events: AcceptedEvent[]): Promise<void> {
+    if (!this.producer) {
+      this.producer = this.kafka.producer({ idempotent: true });
+      await this.producer.connect();
+    }
+    await this.producer.send({
+      topic: topicName('ingested', this.namespace),
+      acks: -1,
+      messages: events.map((e) => ({ key: e.tenant, value: JSON.stringify(e) })),
+    });
+  }
+
+  async sendRaw(tenant: string, value: string): Promise<void> {
+    if (!this.producer) {
+      this.producer = this.kafka.producer({ idempotent: true });
+      await this.producer.connect();
+    }
+    await this.producer.send({ topic: topicName('ingested', this.namespace), acks: -1, messages: [{ key: tenant, value }] });
+  }
+
+  async watchCommitted(): Promise<void> {
+    this.committedConsumer = this.kafka.consumer({ groupId: `${this.namespace}-watch` });
+    await this.committedConsumer.connect();
+    await this.committedConsumer.subscribe({ topic: topicName('committed', this.namespace), fromBeginning: true });
+    await this.committedConsumer.run({
+      eachMessage: async ({ message }) => void this.committed.push(JSON.parse(String(message.value)) as CommittedRecord),
+    });
+  }
+
+  async rows(tenant: string): Promise<{ seq: number; event_id: string }[]> {
+    const { rows } = await this.pool.query<{ seq: string; event_id: string }>('SELECT seq, event_id FROM ledger.records WHERE tenant = $1 ORDER BY seq', [tenant]);
+    return rows.map((r) => ({ seq: Number(r.seq), event_id: r.event_id }));
+  }
+
+  async close(): Promise<void> {
+    await this.stopApp();
+    await this.producer?.disconnect();
+    await this.committedConsumer?.disconnect();
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,2 @@
+export * from './read-ledger';
+export * from './verify-ledger';
