@@ -21,8 +21,8 @@ export default [
           depConstraints: [
             // Services use the infrastructure libs, the pure core and the contracts; never another service.
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:infra', 'type:core', 'type:contracts'] },
-            // Infrastructure libs wrap one technology each and know the contracts, nothing of the apps.
-            { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:infra', 'type:contracts'] },
+            // Infrastructure libs wrap one technology each and know the contracts and the pure core, nothing of the apps.
+            { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:infra', 'type:core', 'type:contracts'] },
             // The pure core and the contracts stand alone, and import no framework or I/O library.
             { sourceTag: 'type:core', onlyDependOnLibsWithTags: ['type:core'], bannedExternalImports: [...FRAMEWORKS, 'zod'] },
             { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts'], bannedExternalImports: FRAMEWORKS },
