@@ -11,6 +11,7 @@ import { ApiKeyRepository } from './auth/api-key.repository';
 import { AUTH_OPTIONS, EmitterAuthenticator, type AuthOptions } from './auth/emitter-authenticator';
 import { CLOCK, ID_GENERATOR, systemClock, uuidv7Ids, type Clock, type IdGenerator } from './clock';
 import type { IngestConfig } from './config';
+import { DocsHttpController } from './docs/docs.http.controller';
 import { AcceptEventsHandler, UNAVAILABLE_RETRY_AFTER_S } from './events/accept-events/accept-events.handler';
 import { AcceptEventsHttpController } from './events/accept-events/accept-events.http.controller';
 import { ConsumeIntakeConsumer } from './intake/consume-intake/consume-intake.consumer';
@@ -74,7 +75,7 @@ export class AppModule {
           uses: { postgres: true, kafka: true, opensearch: false },
         }),
       ],
-      controllers: [AcceptEventsHttpController, GithubWebhookHttpController, TerraformPlanHttpController, K8sAuditHttpController],
+      controllers: [DocsHttpController, AcceptEventsHttpController, GithubWebhookHttpController, TerraformPlanHttpController, K8sAuditHttpController],
       providers,
     };
   }
