@@ -1,15 +1,69 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import type { z } from 'zod';
+import { JwtVerifier } from '@audit/auth';
+import { KafkaPublisher, type Kafka } from '@audit/kafka';
+import { KafkaLifecycle } from '@audit/kafka/nest';
 import type { Logger } from '@audit/observability';
-import { ServiceShellModule } from '@audit/service-shell';
+import { KAFKA, ServiceShellModule } from '@audit/service-shell';
+import { APP_FILTER } from '@nestjs/core';
+import { RecordApprovalHandler } from './approvals/record-approval/record-approval.handler';
+import { RecordApprovalHttpController } from './approvals/record-approval/record-approval.http.controller';
+import { OverdueReviewSweeper } from './break-glass/overdue-review.sweeper';
+import { CLOCK, systemClock, type Clock } from './clock';
 import type { ApprovalPolicyEnv } from './config';
+import { InternalEventsPublisher } from './events/internal-events.publisher';
+import { DecideGateHandler } from './gate/decide-gate/decide-gate.handler';
+import { DecideGateHttpController } from './gate/decide-gate/decide-gate.http.controller';
+import { Authenticator } from './http/authenticate';
+import { ProblemFilter } from './http/problem.filter';
+import { ChangeViewRepository } from './ledger-view/change-view.repository';
+import { CommittedEventsConsumer } from './ledger-view/committed-events.consumer';
+import { PolicyRepository } from './policy/policy.repository';
+import { PublishPolicyHandler } from './policy/publish-policy/publish-policy.handler';
+import { PublishPolicyHttpController } from './policy/publish-policy/publish-policy.http.controller';
 
 export type ApprovalPolicyConfig = z.output<z.ZodObject<typeof ApprovalPolicyEnv>>;
+
+export interface ApprovalPolicyOverrides {
+  clock?: Clock;
+}
 
 /** Risk-based approvals as code and the deploy gate; its decisions are audit events too. */
 @Module({})
 export class AppModule {
-  static forRoot(config: ApprovalPolicyConfig, logger: Logger): DynamicModule {
+  static forRoot(config: ApprovalPolicyConfig, logger: Logger, overrides: ApprovalPolicyOverrides = {}): DynamicModule {
+    const lifecycle = new KafkaLifecycle();
+    const providers: Provider[] = [
+      { provide: KafkaLifecycle, useValue: lifecycle },
+      {
+        provide: KafkaPublisher,
+        inject: [KAFKA],
+        useFactory: (kafka: Kafka) => {
+          const publisher = new KafkaPublisher(kafka, { namespace: config.KAFKA_TOPIC_NAMESPACE });
+          lifecycle.addProducer(publisher);
+          return publisher;
+        },
+      },
+      {
+        provide: JwtVerifier,
+        useValue: new JwtVerifier({
+          issuer: config.JWT_ISSUER,
+          audience: config.JWT_AUDIENCE,
+          ...(config.JWT_JWKS_URL ? { jwksUrl: config.JWT_JWKS_URL } : { hmacSecret: config.JWT_DEV_SECRET }),
+        }),
+      },
+      { provide: CLOCK, useValue: overrides.clock ?? systemClock },
+      { provide: APP_FILTER, useValue: new ProblemFilter(logger) },
+      Authenticator,
+      InternalEventsPublisher,
+      ChangeViewRepository,
+      PolicyRepository,
+      CommittedEventsConsumer,
+      PublishPolicyHandler,
+      RecordApprovalHandler,
+      DecideGateHandler,
+      OverdueReviewSweeper,
+    ];
     return {
       module: AppModule,
       imports: [
@@ -21,6 +75,8 @@ export class AppModule {
           uses: { postgres: true, kafka: true, opensearch: false },
         }),
       ],
+      controllers: [PublishPolicyHttpController, RecordApprovalHttpController, DecideGateHttpController],
+      providers,
     };
   }
 }

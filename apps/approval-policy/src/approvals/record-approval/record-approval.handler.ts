@@ -1,0 +1,85 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Principal } from '@audit/auth';
+import { CLOCK, type Clock } from '../../clock';
+import { foldChange } from '../../decision/change-state';
+import { changeResource } from '../../events/change-resource';
+import { InternalEventsPublisher } from '../../events/internal-events.publisher';
+import { Problems, type Problem } from '../../http/problem';
+import { ChangeViewRepository } from '../../ledger-view/change-view.repository';
+import type { RecordApprovalRequest } from './record-approval.request';
+
+export type RecordApprovalResult = { ok: true; value: { eventId: string; type: string; planDigest: string } } | { ok: false; problem: Problem };
+
+/**
+ * Records an approval or rejection as an event. Separation of duties is checked here as well as in the
+ * decider: a violation is answered 403 and itself recorded (`policy.evaluated`, outcome denied), so
+ * attempts are visible to auditors, not only successes.
+ */
+@Injectable()
+export class RecordApprovalHandler {
+  constructor(
+    private readonly view: ChangeViewRepository,
+    private readonly events: InternalEventsPublisher,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async execute(approver: Principal, changeId: string, body: RecordApprovalRequest): Promise<RecordApprovalResult> {
+    const history = await this.view.changeEvents(approver.tenant, changeId);
+    const state = foldChange(history);
+    if (!state.requested) return { ok: false, problem: Problems.notFound(`change ${changeId} has no committed change.requested event (yet)`) };
+    const now = this.clock();
+    const resource = changeResource(history, changeId, state.requested.environment);
+    const actor = { id: approver.sub, type: 'user' as const, roles: approver.roles, teams: approver.groups };
+
+    const sod =
+      approver.sub === state.requested.requester.id
+        ? 'separation of duties: the requester cannot approve or reject their own change'
+        : state.commitAuthors.includes(approver.sub)
+          ? 'separation of duties: the author of the commit being deployed cannot approve or reject it'
+          : undefined;
+    if (sod) {
+      const denial = this.events.stamp(
+        approver.tenant,
+        {
+          type: 'policy.evaluated',
+          occurredAt: now.toISOString(),
+          actor,
+          resource,
+          changeId,
+          plan: { digest: body.planDigest },
+          outcome: 'denied',
+          reason: sod,
+          details: { check: 'separation-of-duties', attempted: body.decision },
+        },
+        now,
+      );
+      await this.events.publish([denial]);
+      return { ok: false, problem: Problems.forbidden(sod, { eventId: denial.id }) };
+    }
+
+    const current = state.plans.at(-1)?.digest;
+    if (body.planDigest !== current) {
+      const detail = current ? `plan ${body.planDigest} is not the current plan ${current} of change ${changeId}; review the current plan` : `change ${changeId} has no plan yet`;
+      return { ok: false, problem: Problems.conflict(detail, { currentPlanDigest: current ?? null }) };
+    }
+    if (body.decision === 'reject' && !body.comment?.trim()) {
+      return { ok: false, problem: Problems.invalid('a rejection needs a reason', [{ path: 'comment', message: 'is required when decision is reject' }]) };
+    }
+
+    const event = this.events.stamp(
+      approver.tenant,
+      {
+        type: body.decision === 'approve' ? 'approval.granted' : 'approval.rejected',
+        occurredAt: now.toISOString(),
+        actor,
+        resource,
+        changeId,
+        plan: { digest: body.planDigest },
+        ...(body.comment ? { reason: body.comment } : {}),
+      },
+      now,
+    );
+    await this.events.publish([event]);
+    return { ok: true, value: { eventId: event.id, type: event.type, planDigest: body.planDigest } };
+  }
+}
