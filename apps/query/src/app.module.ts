@@ -1,15 +1,64 @@
-import { Module, type DynamicModule } from '@nestjs/common';
-import type { z } from 'zod';
+import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { JwtVerifier } from '@audit/auth';
+import { KafkaPublisher, type Kafka } from '@audit/kafka';
+import { KafkaLifecycle } from '@audit/kafka/nest';
 import type { Logger } from '@audit/observability';
-import { ServiceShellModule } from '@audit/service-shell';
-import type { QueryEnv } from './config';
+import { KAFKA, ServiceShellModule } from '@audit/service-shell';
+import { ReadAccessAuthenticator } from './auth/read-access.authenticator';
+import { ChangeStoryHandler } from './changes/change-story/change-story.handler';
+import { ChangeStoryHttpController } from './changes/change-story/change-story.http.controller';
+import { ListChangesHandler } from './changes/list-changes/list-changes.handler';
+import { ListChangesHttpController } from './changes/list-changes/list-changes.http.controller';
+import { CLOCK, ID_GENERATOR, systemClock, uuidv7Ids, type Clock, type IdGenerator } from './clock';
+import type { QueryConfig } from './config';
+import { ProjectionConsumers } from './projections/projection-consumers';
+import { ProjectionStatusHandler } from './projections/projection-status/projection-status.handler';
+import { ProjectionStatusHttpController } from './projections/projection-status/projection-status.http.controller';
+import { AuditReadRecorder } from './reads/audit-read.recorder';
+import { SearchEventsHandler } from './search/search-events/search-events.handler';
+import { SearchEventsHttpController } from './search/search-events/search-events.http.controller';
 
-export type QueryConfig = z.output<z.ZodObject<typeof QueryEnv>>;
+export type { QueryConfig } from './config';
 
-/** The read side: projections, search, change stories, alerting and exports. */
+export interface QueryOverrides {
+  clock?: Clock;
+  newId?: IdGenerator;
+}
+
+/** The read side: projections, search, change stories (alerting and exports come later, issue 8). */
 @Module({})
 export class AppModule {
-  static forRoot(config: QueryConfig, logger: Logger): DynamicModule {
+  static forRoot(config: QueryConfig, logger: Logger, overrides: QueryOverrides = {}): DynamicModule {
+    const lifecycle = new KafkaLifecycle();
+    const providers: Provider[] = [
+      { provide: KafkaLifecycle, useValue: lifecycle },
+      { provide: CLOCK, useValue: overrides.clock ?? systemClock },
+      { provide: ID_GENERATOR, useValue: overrides.newId ?? uuidv7Ids },
+      {
+        provide: KafkaPublisher,
+        inject: [KAFKA],
+        useFactory: (kafka: Kafka) => {
+          const publisher = new KafkaPublisher(kafka, { namespace: config.KAFKA_TOPIC_NAMESPACE });
+          lifecycle.addProducer(publisher);
+          return publisher;
+        },
+      },
+      {
+        provide: JwtVerifier,
+        useValue: new JwtVerifier({
+          issuer: config.JWT_ISSUER,
+          audience: config.JWT_AUDIENCE,
+          ...(config.JWT_JWKS_URL ? { jwksUrl: config.JWT_JWKS_URL } : { hmacSecret: config.JWT_DEV_SECRET }),
+        }),
+      },
+      ReadAccessAuthenticator,
+      AuditReadRecorder,
+      ProjectionConsumers,
+      SearchEventsHandler,
+      ChangeStoryHandler,
+      ListChangesHandler,
+      ProjectionStatusHandler,
+    ];
     return {
       module: AppModule,
       imports: [
@@ -21,6 +70,8 @@ export class AppModule {
           uses: { postgres: true, kafka: true, opensearch: true },
         }),
       ],
+      controllers: [SearchEventsHttpController, ChangeStoryHttpController, ListChangesHttpController, ProjectionStatusHttpController],
+      providers,
     };
   }
 }

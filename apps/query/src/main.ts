@@ -1,14 +1,15 @@
 import 'reflect-metadata';
 import { loadConfigOrExit } from '@audit/config';
 import { createLogger } from '@audit/observability';
-import { startHttpService } from '@audit/observability/nest';
-import { AppModule } from './app.module';
 import { QueryEnv } from './config';
+import { createQueryApp } from './query.app';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit('query', QueryEnv);
   const logger = createLogger('query', config.LOG_LEVEL);
-  await startHttpService({ module: AppModule.forRoot(config, logger), logger, host: config.HOST, port: config.PORT });
+  const app = await createQueryApp(config, logger);
+  await app.listen(config.PORT, config.HOST);
+  logger.info({ url: `http://${config.HOST}:${config.PORT}` }, 'listening');
 }
 
 void main().catch((error: unknown) => {
