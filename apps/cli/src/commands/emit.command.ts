@@ -86,6 +86,8 @@ export const emitCommand: CliCommand = {
     const apiKey = io.env.AUDIT_LEDGER_API_KEY;
     if (!base) throw new UsageError('set AUDIT_LEDGER_URL');
     if (!apiKey) throw new UsageError('set AUDIT_LEDGER_API_KEY');
+    // A bad value would fail every attempt locally; say so once instead of retrying.
+    if (!/^[\x21-\x7e]+$/.test(apiKey)) throw new UsageError('AUDIT_LEDGER_API_KEY must be one token without spaces or control characters');
     const maxAttempts = positiveInt(values['max-attempts'], '--max-attempts', 8, 100);
     const root = base.replace(/\/+$/, '');
 
