@@ -4,12 +4,10 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Kafka, logLevel } from 'kafkajs';
 import { parseEnv } from '@audit/config';
-import { topicName, uuidv7, type AcceptedEvent } from '@audit/contracts';
+import { issueApiKey, topicName, uuidv7, type AcceptedEvent, type AuditEventInput } from '@audit/contracts';
 import { createPool, runMigrations } from '@audit/db';
 import { createKafka, ensureTopics } from '@audit/kafka';
 import { createLogger } from '@audit/observability';
-import { anEventInput } from '@audit/testing';
-import { createApiKey } from '../../cli/src/admin/api-keys.store';
 import { IngestEnv } from '../src/config';
 import { createIngestApp } from '../src/ingest.app';
 
@@ -20,6 +18,19 @@ import { createIngestApp } from '../src/ingest.app';
  *
  *   node -r @swc-node/register apps/ingest/bench/ingest.bench.ts [--single N] [--batches N] [--concurrency N]
  */
+let counter = 0;
+function anEventInput(): AuditEventInput {
+  counter++;
+  return {
+    type: 'change.requested',
+    occurredAt: '2026-11-25T10:00:00.000Z',
+    actor: { id: 'bench@example.com', type: 'user', roles: ['developer'], teams: ['payments'] },
+    resource: { kind: 'aws_db_instance', id: 'payments-db', environment: 'prod' },
+    changeId: `CHG-bench-${counter}`,
+    reason: 'benchmark',
+  };
+}
+
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
@@ -58,7 +69,8 @@ async function main(): Promise<void> {
   const db = createPool(config.DATABASE_URL, { max: 2 });
   await runMigrations(db, 'ingest', join(__dirname, '..', 'migrations'));
   const tenant = `bench-${randomBytes(3).toString('hex')}`;
-  const key = await createApiKey(db, { tenant, sources: [], types: [] });
+  const key = issueApiKey();
+  await db.query('INSERT INTO ingest_api_keys (key_id, tenant, secret_sha256) VALUES ($1, $2, $3)', [key.keyId, tenant, key.secretSha256]);
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'ingest-bench', logger });
   await ensureTopics(kafka, [{ name: topicName('ingested', namespace) }, { name: `${namespace}.raw` }]);
 
