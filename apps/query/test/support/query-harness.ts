@@ -6,7 +6,8 @@ import { parseEnv } from '@audit/config';
 import { AcceptedEvent, topicName, type AuditEventInput, type CommittedRecord } from '@audit/contracts';
 import type { Pool } from '@audit/db';
 import { createKafka, KafkaPublisher, type Kafka } from '@audit/kafka';
-import { createLogger } from '@audit/observability';
+import { createLogger, type Logger } from '@audit/observability';
+import { LOGGER } from '@audit/observability/nest';
 import { KAFKA, OPENSEARCH, PG_POOL } from '@audit/service-shell';
 import { anAcceptedEvent } from '@audit/testing';
 import { QueryEnv, type QueryConfig } from '../../src/config';
@@ -47,6 +48,9 @@ export class QueryHarness {
   }
   get pool(): Pool {
     return this.app.get<Pool>(PG_POOL);
+  }
+  get logger(): Logger {
+    return this.app.get<Logger>(LOGGER);
   }
   get opensearch(): OpenSearchClient {
     return this.app.get<OpenSearchClient>(OPENSEARCH);
