@@ -1,8 +1,10 @@
 import type { CliCommand } from '../command';
 import { apikeyCommand } from './apikey.command';
 import { emitCommand } from './emit.command';
+import { gateCommand } from './gate.command';
+import { policyCommand } from './policy.command';
 import { verifyCommand } from './verify.command';
 import { webhookSecretCommand } from './webhook-secret.command';
 
 /** Every `audit-ledger` command. Add a command: one file in this folder and one line here. */
-export const COMMANDS: readonly CliCommand[] = [emitCommand, apikeyCommand, webhookSecretCommand, verifyCommand];
+export const COMMANDS: readonly CliCommand[] = [emitCommand, apikeyCommand, webhookSecretCommand, verifyCommand, gateCommand, policyCommand];
