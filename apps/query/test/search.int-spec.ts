@@ -1,5 +1,5 @@
 import { aTenant, expectEventually } from '@audit/testing';
-import { digest, QueryHarness } from './support/query-harness';
+import { digest, QueryHarness, type Json } from './support/query-harness';
 
 const enc = encodeURIComponent;
 
@@ -47,7 +47,7 @@ describe('GET /v1/search against real Kafka and OpenSearch', () => {
     expect(res.status).toBe(200);
     return res.body;
   };
-  const seqs = (body: Record<string, any>) => (body.hits as { seq: number }[]).map((x) => x.seq);
+  const seqs = (body: Json) => (body.hits as { seq: number }[]).map((x) => x.seq);
 
   it('serves committed events newest first with seq, hashes and facets', async () => {
     const body = await search('');
@@ -86,7 +86,7 @@ describe('GET /v1/search against real Kafka and OpenSearch', () => {
     const seen: number[] = [];
     let cursor: string | null = null;
     for (let page = 0; page < 5; page++) {
-      const body: Record<string, any> = await search('', analystA, `&size=2${cursor ? `&cursor=${cursor}` : ''}`);
+      const body: Json = await search('', analystA, `&size=2${cursor ? `&cursor=${cursor}` : ''}`);
       seen.push(...seqs(body));
       cursor = body.nextCursor;
       if (!cursor) break;

@@ -91,7 +91,7 @@ export class QueryHarness {
 
   async get(url: string, token?: string) {
     const res = await this.app.inject({ method: 'GET', url, headers: token ? { authorization: `Bearer ${token}` } : {} });
-    return { status: res.statusCode, body: res.body ? (JSON.parse(res.body) as Record<string, any>) : {}, contentType: String(res.headers['content-type'] ?? '') };
+    return { status: res.statusCode, body: (res.body ? JSON.parse(res.body) : {}) as Json, contentType: String(res.headers['content-type'] ?? '') };
   }
 
   /** Collects the `audit.read` events the service publishes on its namespaced ingested topic. */
@@ -122,5 +122,9 @@ export class QueryHarness {
     await this.app?.close();
   }
 }
+
+/** A response body: tests assert on its shape, so it is deliberately loose. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- assertions, not trust, check these values
+export type Json = Record<string, any>;
 
 export const digest = (c: string) => `sha256:${c.repeat(64)}`;

@@ -1,0 +1,43 @@
+import { AcceptedEvent } from '@audit/contracts';
+import type { KafkaPublisher } from '@audit/kafka';
+import { createLogger } from '@audit/observability';
+import { auditReadEvent } from './audit-read.event';
+import { AuditReadRecorder } from './audit-read.recorder';
+
+const principal = { sub: 'alice@example.com', tenant: 'acme', roles: ['analyst' as const], groups: ['security'], name: 'Alice' };
+const now = new Date('2026-03-01T12:00:00.000Z');
+const id = '0190a000-0000-7000-8000-000000000001';
+
+describe('auditReadEvent', () => {
+  it('is a valid accepted event naming the reader, the endpoint, the query and the result count', () => {
+    const event = auditReadEvent({ principal, endpoint: '/v1/search', query: { q: 'env:prod', size: 50, cursor: undefined }, resultCount: 3, now, id });
+    expect(AcceptedEvent.parse(event)).toEqual(event);
+    expect(event).toMatchObject({
+      type: 'audit.read',
+      tenant: 'acme',
+      id,
+      occurredAt: now.toISOString(),
+      receivedAt: now.toISOString(),
+      actor: { id: 'alice@example.com', type: 'user', roles: ['analyst'], teams: ['security'], displayName: 'Alice' },
+      details: { endpoint: '/v1/search', query: { q: 'env:prod', size: 50 }, resultCount: 3 },
+    });
+  });
+});
+
+describe('AuditReadRecorder', () => {
+  const logger = createLogger('test', 'silent');
+  it('publishes to the ingested topic keyed by tenant', async () => {
+    const sent: unknown[] = [];
+    const publisher = { publish: async (topic: string, messages: unknown[]) => void sent.push({ topic, messages }) } as unknown as KafkaPublisher;
+    const recorder = new AuditReadRecorder(publisher, () => now, () => id, logger);
+    const result = await recorder.record({ principal, endpoint: '/v1/changes', query: {}, resultCount: 0 });
+    expect(result.ok).toBe(true);
+    expect(sent).toEqual([{ topic: 'ingested', messages: [{ key: 'acme', value: expect.objectContaining({ type: 'audit.read', id }) }] }]);
+  });
+  it('answers 503 (and so returns no data) when the read cannot be recorded', async () => {
+    const publisher = { publish: async () => Promise.reject(new Error('broker down')) } as unknown as KafkaPublisher;
+    const recorder = new AuditReadRecorder(publisher, () => now, () => id, logger);
+    const result = await recorder.record({ principal, endpoint: '/v1/search', query: { q: '' }, resultCount: 10 });
+    expect(result).toMatchObject({ ok: false, error: { problem: { status: 503 }, headers: { 'Retry-After': '5' } } });
+  });
+});
