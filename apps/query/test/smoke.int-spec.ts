@@ -5,6 +5,8 @@ import { QueryEnv } from '../src/config';
 describeServiceSmoke({
   service: 'query',
   env: QueryEnv,
-  module: (config, logger) => AppModule.forRoot(config, logger),
+  // No projectors: the smoke test checks the shell, and must not consume the shared un-namespaced topic.
+  module: (config, logger) => AppModule.forRoot({ ...config, QUERY_PROJECTORS: [] }, logger),
   uses: { postgres: true, kafka: true, opensearch: true },
+  migratedTable: 'query.changes',
 });

@@ -31,9 +31,9 @@ export class ProjectionConsumers implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     const ns = this.config.KAFKA_TOPIC_NAMESPACE;
     await ensureTopics(this.kafka, [{ name: topicName('committed', ns) }, { name: topicName('ingested', ns) }, { name: topicName('dlq', ns) }]);
-    const openSearch = new OpenSearchEventsProjector(this.opensearch, this.config.OPENSEARCH_INDEX_PREFIX, this.logger);
-    await openSearch.ensureTemplate();
     if (this.config.QUERY_PROJECTORS.length === 0) return;
+    const openSearch = new OpenSearchEventsProjector(this.opensearch, this.config.OPENSEARCH_INDEX_PREFIX, this.logger);
+    if (this.config.QUERY_PROJECTORS.includes('opensearch')) await openSearch.ensureTemplate();
     const lag = gauge(this.metrics, 'query_projection_lag_messages', 'committed records not yet projected (high watermark - committed offset)', ['projection', 'partition']);
     const batchSeconds = histogram(this.metrics, 'query_projection_batch_seconds', 'time to project one batch', ['projection']);
     const lifecycle = new LifecycleProjector(this.pool, this.logger);
