@@ -8,7 +8,7 @@ import { createLogger } from '@audit/observability';
 import { OpenSearchEventsProjector } from '../src/projections/opensearch/opensearch-events.projector';
 import { QueryEnv } from '../src/config';
 import { createQueryApp } from '../src/query.app';
-import { OPENSEARCH, type OpenSearchClient } from '@audit/service-shell';
+import { OPENSEARCH, OpenSearchClient } from '@audit/service-shell';
 
 /**
  * committed → searchable latency under a steady load: boots the query service (OpenSearch projector
@@ -31,7 +31,6 @@ async function main(): Promise<void> {
   const app = await createQueryApp(config, logger);
   const publisher = new KafkaPublisher(createKafka({ brokers: config.KAFKA_BROKERS, clientId: ns, logger }), { namespace: ns });
   const client = app.get<OpenSearchClient>(OPENSEARCH);
-  const projector = new OpenSearchEventsProjector(client, prefix, logger);
   const tenant = 'bench-latency';
   const sentAt: number[] = [];
   const seenAt: number[] = [];
@@ -68,10 +67,13 @@ async function main(): Promise<void> {
   const latencies = sentAt.map((t, s) => seenAt[s]! - t).filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
   const p = (q: number) => +latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)]!.toFixed(0);
   process.stdout.write(`${JSON.stringify({ events: seq, targetRate: RATE, seconds: SECONDS, committedToSearchableMs: { p50: p(0.5), p95: p(0.95), p99: p(0.99), max: p(1) } }, null, 2)}\n`);
-  await projector.dropTenant(tenant);
-  await app.get<OpenSearchClient>(OPENSEARCH).indices.deleteIndexTemplate({ name: prefix });
+  // Stop the projector before cleaning up, or its last batch would recreate the index.
   await publisher.disconnect();
+  const cleanup = new OpenSearchClient({ node: config.OPENSEARCH_URL });
   await app.close();
+  await new OpenSearchEventsProjector(cleanup, prefix, logger).dropTenant(tenant);
+  await cleanup.indices.deleteIndexTemplate({ name: prefix });
+  await cleanup.close();
 }
 
 function record(tenant: string, seq: number): CommittedRecord {
