@@ -7,6 +7,7 @@ import { InjectConfig, InjectKafka, InjectLogger, InjectMetrics, InjectPool } fr
 import type { LedgerConfig } from './app.module';
 import { LedgerWriter } from './append/ledger-writer';
 import { Checkpointer } from './checkpoints/checkpointer';
+import { maybeCrash } from './fault-injection';
 import { OutboxRelay } from './outbox/outbox-relay';
 import { SigningKeysProvider } from './keys/signing-keys.provider';
 
@@ -36,12 +37,12 @@ export class LedgerPipeline implements OnApplicationBootstrap, OnApplicationShut
     keys: SigningKeysProvider,
   ) {
     this.publisher = new KafkaPublisher(kafka, { namespace: config.KAFKA_TOPIC_NAMESPACE });
-    this.writer = new LedgerWriter(pool);
-    this.relay = new OutboxRelay(pool, this.publisher, logger);
+    this.writer = new LedgerWriter(pool, config.KAFKA_TOPIC_NAMESPACE);
+    this.relay = new OutboxRelay(pool, this.publisher, logger, config.KAFKA_TOPIC_NAMESPACE);
     this.checkpointer = new Checkpointer(
       pool,
       keys.keys.signer,
-      { origin: config.CHECKPOINT_ORIGIN, heartbeatMs: config.CHECKPOINT_HEARTBEAT_MS },
+      { origin: config.CHECKPOINT_ORIGIN, heartbeatMs: config.CHECKPOINT_HEARTBEAT_MS, namespace: config.KAFKA_TOPIC_NAMESPACE },
       this.publisher,
       logger,
     );
@@ -106,6 +107,7 @@ export class LedgerPipeline implements OnApplicationBootstrap, OnApplicationShut
         position: { groupId: this.groupId(), topic, partition, nextOffset: (BigInt(end) + 1n).toString() },
       });
       stop();
+      maybeCrash('after-db-commit');
       this.appended.inc(result.appended);
       this.duplicates.inc(result.duplicates);
       if (result.duplicates > 0) this.logger.info({ duplicates: result.duplicates, partition }, 'skipped events already in the ledger');
@@ -117,7 +119,7 @@ export class LedgerPipeline implements OnApplicationBootstrap, OnApplicationShut
 
   private async signDue(): Promise<void> {
     try {
-      await this.checkpointer.tick(new Date());
+      await this.checkpointer.tick();
     } catch (error) {
       this.logger.warn({ err: error }, 'checkpointing failed; will retry');
     }

@@ -1,6 +1,30 @@
 import type { IHeaders, Kafka, Producer } from 'kafkajs';
 import { topicName, TOPICS, type TopicKey, type TopicPayload } from '@audit/contracts';
 
+/**
+ * Kafka refuses a record batch above the broker's message.max.bytes (1 MiB by default), and kafkajs puts
+ * one send's messages for a partition into one batch: keep each send well below that.
+ */
+const MAX_SEND_BYTES = 512 * 1024;
+
+export function chunkByBytes<M extends { value: string | Buffer | null }>(messages: M[], maxBytes: number): M[][] {
+  const chunks: M[][] = [];
+  let current: M[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    const size = m.value === null ? 0 : typeof m.value === 'string' ? Buffer.byteLength(m.value) : m.value.length;
+    if (current.length > 0 && bytes + size > maxBytes) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(m);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
 export interface OutgoingMessage<K extends TopicKey> {
   key: string;
   value: TopicPayload<K>;
@@ -48,14 +72,18 @@ export class KafkaPublisher {
       return { key: m.key, value: JSON.stringify(value), ...(m.headers ? { headers: m.headers } : {}) };
     });
     await this.connect();
-    await this.producer.send({ topic: name, acks: -1, timeout: options.timeoutMs ?? 30_000, messages: encoded });
+    for (const chunk of chunkByBytes(encoded, MAX_SEND_BYTES)) {
+      await this.producer.send({ topic: name, acks: -1, timeout: options.timeoutMs ?? 30_000, messages: chunk });
+    }
   }
 
   /** Sends already-encoded bytes (the DLQ keeps the original bytes of what it could not parse). */
   async publishRaw(topicName: string, messages: { key: string | null; value: string | Buffer; headers?: IHeaders }[]): Promise<void> {
     if (messages.length === 0) return;
     await this.connect();
-    await this.producer.send({ topic: topicName, acks: -1, messages });
+    for (const chunk of chunkByBytes(messages, MAX_SEND_BYTES)) {
+      await this.producer.send({ topic: topicName, acks: -1, messages: chunk });
+    }
   }
 
   async disconnect(): Promise<void> {

@@ -2,6 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { AcceptedEvent } from '@audit/contracts';
 import { withTransaction } from '@audit/db';
 import { GENESIS_PREV_HASH, MerkleFrontier } from '@audit/ledger-core';
+import { maybeCrash } from '../fault-injection';
 import { planAppend, uniqueById, type PlannedRecord, type TenantHead } from './plan-append';
 
 export interface AppendBatch {
@@ -25,6 +26,7 @@ export interface AppendResult {
 export class LedgerWriter {
   constructor(
     private readonly pool: Pool,
+    private readonly namespace = '',
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
@@ -59,14 +61,15 @@ export class LedgerWriter {
       if (planned.length > 0) await this.insertRecords(tx, planned);
       result.appended = planned.length;
       await this.storePosition(tx, batch.position);
+      maybeCrash('before-db-commit');
       return result;
     });
   }
 
   private async lockHead(tx: PoolClient, tenant: string): Promise<TenantHead> {
     await tx.query(
-      `INSERT INTO ledger.heads (tenant, seq, hash, frontier) VALUES ($1, 0, $2, $3) ON CONFLICT (tenant) DO NOTHING`,
-      [tenant, GENESIS_PREV_HASH, JSON.stringify(MerkleFrontier.empty().toJSON())],
+      `INSERT INTO ledger.heads (tenant, seq, hash, frontier, namespace) VALUES ($1, 0, $2, $3, $4) ON CONFLICT (tenant) DO NOTHING`,
+      [tenant, GENESIS_PREV_HASH, JSON.stringify(MerkleFrontier.empty().toJSON()), this.namespace],
     );
     const { rows } = await tx.query<{ seq: string; hash: Buffer; frontier: unknown }>(
       'SELECT seq, hash, frontier FROM ledger.heads WHERE tenant = $1 FOR UPDATE',
@@ -104,9 +107,10 @@ export class LedgerWriter {
         records.map((r) => r.recordedAt),
       ],
     );
-    await tx.query('INSERT INTO ledger.outbox (tenant, seq) SELECT * FROM unnest($1::text[], $2::bigint[])', [
+    await tx.query('INSERT INTO ledger.outbox (tenant, seq, namespace) SELECT t, s, $3 FROM unnest($1::text[], $2::bigint[]) AS u(t, s)', [
       records.map((r) => r.tenant),
       records.map((r) => r.seq),
+      this.namespace,
     ]);
   }
 

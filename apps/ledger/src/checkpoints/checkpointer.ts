@@ -6,6 +6,8 @@ import type { Logger } from '@audit/observability';
 
 export interface CheckpointPolicy {
   origin: string;
+  /** Only tenants this deployment writes (heads created under its topic namespace). */
+  namespace: string;
   /** Re-sign an idle tenant's head after this long, so a stopped log is visible. */
   heartbeatMs: number;
 }
@@ -30,36 +32,53 @@ export class Checkpointer {
     private readonly policy: CheckpointPolicy,
     private readonly publisher: KafkaPublisher | undefined,
     private readonly logger: Logger,
+    private readonly clock: () => Date = () => new Date(),
   ) {}
+
+  private ticking: Promise<SignedCheckpoint[]> | undefined;
 
   originOf(tenant: string): string {
     return `${this.policy.origin}/tenant/${tenant}`;
   }
 
-  /** Checkpoints every tenant that is due at `now`; returns what it signed. */
-  async tick(now: Date): Promise<SignedCheckpoint[]> {
+  /** Checkpoints every tenant that is due; overlapping calls share one pass. Returns what it signed. */
+  tick(): Promise<SignedCheckpoint[]> {
+    this.ticking ??= this.tickOnce().finally(() => {
+      this.ticking = undefined;
+    });
+    return this.ticking;
+  }
+
+  private async tickOnce(): Promise<SignedCheckpoint[]> {
+    const now = this.clock();
     const { rows } = await this.pool.query<{ tenant: string }>(
       `SELECT h.tenant FROM ledger.heads h
          LEFT JOIN LATERAL (SELECT size, signed_at FROM ledger.checkpoints c WHERE c.tenant = h.tenant ORDER BY id DESC LIMIT 1) c ON true
-        WHERE h.seq > 0 AND (c.size IS NULL OR c.size < h.seq OR c.signed_at <= $1)`,
-      [new Date(now.getTime() - this.policy.heartbeatMs)],
+        WHERE h.namespace = $2 AND h.seq > 0 AND (c.size IS NULL OR c.size < h.seq OR c.signed_at <= $1)`,
+      [new Date(now.getTime() - this.policy.heartbeatMs), this.policy.namespace],
     );
     const signed: SignedCheckpoint[] = [];
     for (const { tenant } of rows) {
-      const cp = await this.checkpointTenant(tenant, now);
+      const cp = await this.checkpointTenant(tenant);
       if (cp) signed.push(cp);
     }
     await this.publish(signed);
     return signed;
   }
 
-  async checkpointTenant(tenant: string, now: Date): Promise<SignedCheckpoint | undefined> {
+  async checkpointTenant(tenant: string): Promise<SignedCheckpoint | undefined> {
     return withTransaction(this.pool, async (tx) => {
       const head = await tx.query<{ seq: string; frontier: unknown }>('SELECT seq, frontier FROM ledger.heads WHERE tenant = $1 FOR UPDATE', [tenant]);
       const row = head.rows[0];
       if (!row || Number(row.seq) === 0) return undefined;
       const frontier = MerkleFrontier.fromJSON(row.frontier);
-      const last = await tx.query<{ note_hash: Buffer }>('SELECT note_hash FROM ledger.checkpoints WHERE tenant = $1 ORDER BY id DESC LIMIT 1', [tenant]);
+      const last = await tx.query<{ note_hash: Buffer; signed_at: Date }>(
+        'SELECT note_hash, signed_at FROM ledger.checkpoints WHERE tenant = $1 ORDER BY id DESC LIMIT 1',
+        [tenant],
+      );
+      // Time is read under the head lock and never goes back, even across instances with skewed clocks.
+      const previousAt = last.rows[0]?.signed_at.getTime() ?? 0;
+      const now = new Date(Math.max(this.clock().getTime(), previousAt));
       const rootHash = frontier.root();
       const note = signCheckpoint(
         { origin: this.originOf(tenant), size: frontier.size, rootHash, time: now.toISOString(), prevNoteHash: last.rows[0]?.note_hash ?? null },

@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import type { AcceptedEvent, CommittedRecord } from '@audit/contracts';
 import type { KafkaPublisher } from '@audit/kafka';
 import type { Logger } from '@audit/observability';
+import { maybeCrash } from '../fault-injection';
 
 interface OutboxRow {
   id: string;
@@ -26,6 +27,7 @@ export class OutboxRelay {
     private readonly pool: Pool,
     private readonly publisher: KafkaPublisher,
     private readonly logger: Logger,
+    private readonly namespace = '',
     private readonly batchSize = 2_000,
   ) {}
 
@@ -57,14 +59,16 @@ export class OutboxRelay {
       const { rows } = await client.query<OutboxRow>(
         `SELECT o.id, o.tenant, o.seq, r.canonical, r.leaf_hash, r.hash, r.prev_hash
            FROM ledger.outbox o JOIN ledger.records r ON r.tenant = o.tenant AND r.seq = o.seq
+          WHERE o.namespace = $2
           ORDER BY o.id LIMIT $1 FOR UPDATE OF o SKIP LOCKED`,
-        [this.batchSize],
+        [this.batchSize, this.namespace],
       );
       if (rows.length > 0) {
         await this.publisher.publish(
           'committed',
           rows.map((r) => ({ key: r.tenant, value: toCommittedRecord(r) })),
         );
+        maybeCrash('after-outbox-publish');
         await client.query('DELETE FROM ledger.outbox WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)]);
       }
       await client.query('COMMIT');
