@@ -25,6 +25,7 @@ export class LedgerPipeline implements OnApplicationBootstrap, OnApplicationShut
   private timers: NodeJS.Timeout[] = [];
   private readonly appended;
   private readonly duplicates;
+  private readonly fenced;
   private readonly batchSeconds;
   private readonly lag;
 
@@ -48,6 +49,7 @@ export class LedgerPipeline implements OnApplicationBootstrap, OnApplicationShut
     );
     this.appended = counter(metrics, 'ledger_records_appended_total', 'Records appended to the ledger');
     this.duplicates = counter(metrics, 'ledger_duplicates_skipped_total', 'Events skipped because their id was already in the ledger');
+    this.fenced = counter(metrics, 'ledger_fenced_events_total', 'Events below the stored partition position, refused (zombie writer or redelivery)');
     this.batchSeconds = histogram(metrics, 'ledger_append_batch_seconds', 'Time to append one batch in one transaction');
     this.lag = gauge(metrics, 'ledger_consumer_lag', 'Messages on audit.ingested.v1 not yet appended', ['partition']);
   }
@@ -103,13 +105,15 @@ export class LedgerPipeline implements OnApplicationBootstrap, OnApplicationShut
       const end = isLast ? lastOffset : (chunk[chunk.length - 1]?.offset ?? lastOffset);
       const stop = this.batchSeconds.startTimer();
       const result = await this.writer.append({
-        events: chunk.map((r) => r.value),
+        events: chunk.map((r) => ({ event: r.value, offset: r.offset })),
         position: { groupId: this.groupId(), topic, partition, nextOffset: (BigInt(end) + 1n).toString() },
       });
       stop();
       maybeCrash('after-db-commit');
       this.appended.inc(result.appended);
       this.duplicates.inc(result.duplicates);
+      this.fenced.inc(result.fenced);
+      if (result.fenced > 0) this.logger.warn({ fenced: result.fenced, partition }, 'skipped events below the stored position (already written)');
       if (result.duplicates > 0) this.logger.info({ duplicates: result.duplicates, partition }, 'skipped events already in the ledger');
       due ||= result.appended >= this.config.CHECKPOINT_EVERY_N;
     }

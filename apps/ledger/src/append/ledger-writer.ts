@@ -6,7 +6,8 @@ import { maybeCrash } from '../fault-injection';
 import { planAppend, uniqueById, type PlannedRecord, type TenantHead } from './plan-append';
 
 export interface AppendBatch {
-  events: readonly AcceptedEvent[];
+  /** Events with the Kafka offset each was read at. */
+  events: readonly { event: AcceptedEvent; offset: string }[];
   /** The Kafka position this batch ends at, stored in the same transaction as its records. */
   position: { groupId: string; topic: string; partition: number; nextOffset: string };
 }
@@ -14,6 +15,9 @@ export interface AppendBatch {
 export interface AppendResult {
   appended: number;
   duplicates: number;
+  /** Events below the position already stored for the partition: written before, by us or by the
+   * instance that owned the partition meanwhile. A paused "zombie" writer only ever lands here. */
+  fenced: number;
   /** New head seq per tenant that received records. */
   heads: Map<string, number>;
 }
@@ -31,14 +35,18 @@ export class LedgerWriter {
   ) {}
 
   async append(batch: AppendBatch): Promise<AppendResult> {
-    const byTenant = new Map<string, AcceptedEvent[]>();
-    for (const e of batch.events) {
-      const list = byTenant.get(e.tenant) ?? [];
-      list.push(e);
-      byTenant.set(e.tenant, list);
-    }
     return withTransaction(this.pool, async (tx) => {
-      const result: AppendResult = { appended: 0, duplicates: 0, heads: new Map() };
+      // Fence first: the stored position of this partition is locked for the whole transaction, and
+      // nothing below it is written again, whoever asks.
+      const stored = await this.lockPosition(tx, batch.position);
+      const live = batch.events.filter((e) => BigInt(e.offset) >= stored);
+      const result: AppendResult = { appended: 0, duplicates: 0, fenced: batch.events.length - live.length, heads: new Map() };
+      const byTenant = new Map<string, AcceptedEvent[]>();
+      for (const { event } of live) {
+        const list = byTenant.get(event.tenant) ?? [];
+        list.push(event);
+        byTenant.set(event.tenant, list);
+      }
       const planned: PlannedRecord[] = [];
       const recordedAt = this.clock();
       for (const tenant of [...byTenant.keys()].sort()) {
@@ -112,6 +120,18 @@ export class LedgerWriter {
       records.map((r) => r.seq),
       this.namespace,
     ]);
+  }
+
+  private async lockPosition(tx: PoolClient, p: AppendBatch['position']): Promise<bigint> {
+    await tx.query(
+      `INSERT INTO ledger.consumer_offsets (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, 0) ON CONFLICT DO NOTHING`,
+      [p.groupId, p.topic, p.partition],
+    );
+    const { rows } = await tx.query<{ next_offset: string }>(
+      'SELECT next_offset FROM ledger.consumer_offsets WHERE group_id = $1 AND topic = $2 AND partition = $3 FOR UPDATE',
+      [p.groupId, p.topic, p.partition],
+    );
+    return BigInt(rows[0]?.next_offset ?? '0');
   }
 
   private async storePosition(tx: PoolClient, p: AppendBatch['position']): Promise<void> {
