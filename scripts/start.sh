@@ -39,10 +39,8 @@ for svc in "${SERVICES[@]}"; do
   done
 done
 
-if [ -f tools/demo-data.ts ]; then
-  log "loading demo data"
-  node -r @swc-node/register tools/demo-data.ts
-fi
+log "loading demo data"
+bash scripts/demo-data.sh
 
 echo
 echo "Audit ledger is up:"

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Loads demo data into a running system (called by `npm start`): an emitter API key and an approval policy
+# for tenant "demo", then two change lifecycles (one whose deployed artifact differs from the approved one)
+# and a few other events through the real ingest API. Idempotent: re-running records nothing twice.
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+tenant=demo
+key_file="$LOCAL_DIR/demo-api-key"
+if [ ! -s "$key_file" ]; then
+  npx audit-ledger apikey create --tenant "$tenant" --description "demo data (npm start)" | sed -n 's/^apiKey: *//p' > "$key_file"
+fi
+export AUDIT_LEDGER_URL="http://127.0.0.1:${SERVICE_PORT[ingest]}" AUDIT_LEDGER_API_KEY="$(cat "$key_file")"
+
+admin_token=$(node -r @swc-node/register tools/dev-token.ts --tenant "$tenant" --role admin --sub demo-admin)
+AUDIT_POLICY_URL="http://127.0.0.1:${SERVICE_PORT[approval-policy]}" AUDIT_POLICY_TOKEN="$admin_token" \
+  npx audit-ledger policy apply --file tools/demo/policy.yaml >/dev/null
+npx audit-ledger emit --file tools/demo/events.jsonl >/dev/null
+
+auditor_token=$(node -r @swc-node/register tools/dev-token.ts --tenant "$tenant" --role auditor --sub demo-auditor)
+# Wait until the demo events went ingest → Kafka → ledger → query and are searchable.
+for _ in $(seq 1 60); do
+  total=$(curl -fsS -H "Authorization: Bearer $auditor_token" "http://127.0.0.1:${SERVICE_PORT[query]}/v1/search?q=changeId:CHG-1002" 2>/dev/null |
+    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(JSON.parse(s).total.value)}catch{console.log(0)}})')
+  [ "${total:-0}" -ge 5 ] && break
+  sleep 1
+done
+cat >"$LOCAL_DIR/demo.env" <<ENV
+Demo tenant "$tenant" is loaded ($total events of change CHG-1002 searchable). Try:
+  export TOKEN=\$(npm run -s dev-token -- --tenant demo --role auditor)
+  curl -s -H "Authorization: Bearer \$TOKEN" 'http://127.0.0.1:${SERVICE_PORT[query]}/v1/search?q=env:prod%20type:deployment.*' | head -c 600
+  curl -s -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:${SERVICE_PORT[query]}/v1/changes/CHG-1002    # artifact mismatch flagged
+  curl -s -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:${SERVICE_PORT[ledger]}/v1/checkpoints       # signed checkpoint
+Emitter key for tenant demo: $key_file
+ENV
