@@ -19,8 +19,8 @@ npx audit-ledger emit --file tools/demo/events.jsonl >/dev/null
 auditor_token=$(node -r @swc-node/register tools/dev-token.ts --tenant "$tenant" --role auditor --sub demo-auditor)
 # Wait until the demo events went ingest → Kafka → ledger → query and are searchable.
 for _ in $(seq 1 60); do
-  total=$(curl -fsS -H "Authorization: Bearer $auditor_token" "http://127.0.0.1:${SERVICE_PORT[query]}/v1/search?q=changeId:CHG-1002" 2>/dev/null |
-    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(JSON.parse(s).total.value)}catch{console.log(0)}})')
+  total=$(curl -fsS -H "Authorization: Bearer $auditor_token" "http://127.0.0.1:${SERVICE_PORT[query]}/v1/search?q=change:CHG-1002" 2>/dev/null |
+    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(JSON.parse(s).total.value)}catch{console.log(0)}})' || true)
   [ "${total:-0}" -ge 5 ] && break
   sleep 1
 done
