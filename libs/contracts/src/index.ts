@@ -6,3 +6,4 @@ export * from './json-schema';
 export * from './uuid';
 export * from './ingest-api';
 export * from './api-key';
+export * from './alert-message';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AcceptedEvent, AuditEventInput, CommittedRecord } from './audit-event';
+import { AlertMessageV2 } from './alert-message';
 import { hex32, tenantId, timestamp } from './primitives';
 
 export const CheckpointMessage = z.strictObject({
@@ -48,7 +49,8 @@ export const TOPICS = {
   committed: { name: 'audit.committed.v1', schema: CommittedRecord },
   checkpoints: { name: 'audit.checkpoints.v1', schema: CheckpointMessage },
   dlq: { name: 'audit.dlq.v1', schema: DeadLetter },
-  alerts: { name: 'audit.alerts.v1', schema: AlertMessage },
+  /** Version 1 or version 2 (`schemaVersion: 2`, with state transitions and links) messages. */
+  alerts: { name: 'audit.alerts.v1', schema: z.union([AlertMessageV2, AlertMessage]) },
 } as const;
 
 export type TopicKey = keyof typeof TOPICS;

@@ -1,0 +1,41 @@
+import type { RuleDefinitionInput } from './alert-rule.schema';
+
+/**
+ * Domain rules every tenant has from the start. They are ordinary rules with reserved ids: a tenant
+ * changes one (e.g. its working hours) or disables it by writing a new version under the same id; until
+ * then the definition here applies, as version 0.
+ */
+export const BUILTIN_RULES: Record<string, RuleDefinitionInput> = {
+  'builtin.artifact-mismatch': {
+    type: 'artifact_mismatch',
+    name: 'Deployed artifact differs from the approved one',
+    severity: 'critical',
+    description: 'A deployment of a change ran an artifact digest other than the one its gate or plan approved (change-story verdict artifactMatch = no).',
+  },
+  'builtin.prod-without-approval': {
+    type: 'prod_without_approval',
+    name: 'Production deployment without a valid approval',
+    severity: 'critical',
+    description: 'A deployment started in production for a change whose plan that ran has no valid approval (verdict approvedForPlanThatRan = no).',
+  },
+  'builtin.breakglass-overdue': {
+    type: 'breakglass_overdue',
+    name: 'Break-glass change not reviewed before its deadline',
+    severity: 'high',
+    description: 'approval-policy reported a break-glass change whose mandatory follow-up review is overdue (policy.evaluated with details.overdueReview = true).',
+  },
+  'builtin.off-hours-change': {
+    type: 'off_hours_change',
+    name: 'Production change outside working hours',
+    severity: 'medium',
+    description: 'A production change (deployment, config change, access grant, break-glass) outside the working hours of the tenant.',
+  },
+  'builtin.ledger-verification-failed': {
+    type: 'ledger_verification_failed',
+    name: 'Ledger verification failed',
+    severity: 'critical',
+    description: 'A verification of the tamper-evident ledger failed (ledger.verified with outcome failed).',
+  },
+};
+
+export const isBuiltinId = (id: string): boolean => id.startsWith('builtin.');
