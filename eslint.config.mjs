@@ -46,8 +46,8 @@ export default [
     },
   },
   {
-    // Tests may use anything the testing lib offers.
-    files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/test/**/*.ts'],
+    // Tests and benchmark scripts may use anything the testing lib offers.
+    files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/test/**/*.ts', '**/bench/**/*.ts'],
     rules: { '@nx/enforce-module-boundaries': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
   },
 ];

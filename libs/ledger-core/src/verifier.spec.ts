@@ -1,7 +1,8 @@
 import { GENESIS_PREV_HASH, chainHash } from './chain';
 import { checkpointNoteHash, generateSigningKey, signCheckpoint } from './checkpoint';
 import type { CheckpointBody, CheckpointSigner } from './checkpoint';
-import { MerkleFrontier, rootFromLeafHashes } from './merkle';
+import { canonicalize } from './jcs';
+import { hashLeaf, MerkleFrontier, rootFromLeafHashes } from './merkle';
 import { leafHashOf } from './record';
 import type { LedgerEntry } from './record';
 import { LedgerVerifier } from './verifier';
@@ -361,5 +362,30 @@ describe('LedgerVerifier', () => {
       expect(() => new LedgerVerifier({ tenant: '', trustedKeys: [] })).toThrow(TypeError);
       expect(() => new LedgerVerifier({ tenant: TENANT, trustedKeys: undefined as unknown as [] })).toThrow(TypeError);
     });
+  });
+});
+
+describe('LedgerVerifier with stored leaf bytes', () => {
+  it('hashes the stored bytes as given and flags a row whose bytes were edited', () => {
+    const rows: { seq: number; text: string; leafHash: Buffer; hash: Buffer; prevHash: Buffer }[] = [];
+    let prev: Buffer = GENESIS_PREV_HASH;
+    for (let seq = 1; seq <= 3; seq++) {
+      const text = canonicalize({ tenant: 'acme', seq, recordedAt: '2026-01-01T00:00:00Z', n: seq });
+      const leafHash = hashLeaf(Buffer.from(text));
+      const hash = chainHash(prev, leafHash, seq);
+      rows.push({ seq, text, leafHash, hash, prevHash: prev });
+      prev = hash;
+    }
+    const run = (edit: (t: string, seq: number) => string) => {
+      const v = new LedgerVerifier({ tenant: 'acme', trustedKeys: [] });
+      for (const r of rows) {
+        const text = edit(r.text, r.seq);
+        v.push({ seq: r.seq, entry: JSON.parse(text), leafData: Buffer.from(text), leafHash: r.leafHash, hash: r.hash, prevHash: r.prevHash });
+      }
+      return v.finish();
+    };
+    expect(run((t) => t)).toMatchObject({ ok: true, rows: 3 });
+    // Same JSON value, different bytes: the stored bytes are what was hashed, so this is tampering.
+    expect(run((t, seq) => (seq === 2 ? t.replace('{', '{ ') : t)).firstFailure).toMatchObject({ seq: 2, problem: 'leaf-hash-mismatch' });
   });
 });

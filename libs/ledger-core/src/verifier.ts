@@ -7,7 +7,7 @@ import { HASH_SIZE, isHash } from './bytes';
 import { chainHash } from './chain';
 import { CheckpointError, parseCheckpoint, verifyCheckpoint } from './checkpoint';
 import type { VerifiedCheckpoint, VerifierKey } from './checkpoint';
-import { MerkleFrontier } from './merkle';
+import { hashLeaf, MerkleFrontier } from './merkle';
 import { isSeq, leafHashOf } from './record';
 import type { LedgerEntry } from './record';
 import { rfc3339SortKey } from './time';
@@ -40,6 +40,12 @@ export interface LedgerRow {
   readonly seq: number;
   /** The entry as hashed, or null when retention removed the payload (the stored leafHash then stands). */
   readonly entry: LedgerEntry | null;
+  /**
+   * The exact stored bytes of the entry (its canonical JSON), when the store keeps them: the leaf hash is
+   * then computed over these bytes — what was hashed at write time — instead of re-canonicalizing `entry`,
+   * which must be their parse. Saves a canonicalization per row.
+   */
+  readonly leafData?: Uint8Array;
   readonly leafHash: Uint8Array;
   readonly hash: Uint8Array;
   readonly prevHash: Uint8Array;
@@ -234,7 +240,7 @@ export class LedgerVerifier {
     }
     let leafHash: Buffer;
     try {
-      leafHash = leafHashOf(entry as LedgerEntry);
+      leafHash = row.leafData ? hashLeaf(row.leafData) : leafHashOf(entry as LedgerEntry);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       this.fail(at, 'leaf-hash-mismatch', `entry cannot be hashed: ${reason}`);

@@ -35,6 +35,7 @@ export async function* streamRecords(pool: Pool, tenant: string, options: { from
         eventId: r.event_id,
         canonical: r.canonical,
         entry: JSON.parse(r.canonical) as LedgerEntry,
+        leafData: Buffer.from(r.canonical, 'utf8'),
         leafHash: r.leaf_hash,
         hash: r.hash,
         prevHash: r.prev_hash,

@@ -67,6 +67,8 @@ export class OutboxRelay {
         await this.publisher.publish(
           'committed',
           rows.map((r) => ({ key: r.tenant, value: toCommittedRecord(r) })),
+          // Every record was validated as an AcceptedEvent before it was hashed and stored.
+          { prevalidated: true },
         );
         maybeCrash('after-outbox-publish');
         await client.query('DELETE FROM ledger.outbox WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)]);
