@@ -4,6 +4,7 @@ import { JwtVerifier } from '@audit/auth';
 import type { Logger } from '@audit/observability';
 import { ServiceShellModule } from '@audit/service-shell';
 import type { LedgerEnv } from './config';
+import { LedgerDocsHttpController } from './docs/docs.http.controller';
 import { SigningKeysProvider } from './keys/signing-keys.provider';
 import { LedgerPipeline } from './ledger.pipeline';
 import { JWT_VERIFIER, LedgerProofsHttpController } from './proofs/ledger-proofs.http.controller';
@@ -27,7 +28,7 @@ export class AppModule {
           dbRole: config.LEDGER_DB_ROLE,
         }),
       ],
-      controllers: [LedgerProofsHttpController],
+      controllers: [LedgerProofsHttpController, LedgerDocsHttpController],
       providers: [
         SigningKeysProvider,
         LedgerPipeline,

@@ -8,15 +8,15 @@ import { LedgerProofsService, ProofRequestError } from './ledger-proofs.service'
 
 export const JWT_VERIFIER = Symbol('JWT_VERIFIER');
 
-const InclusionQuery = z
+export const InclusionQuery = z
   .strictObject({
     seq: z.coerce.number().int().positive().optional(),
     eventId: z.string().uuid().optional(),
     treeSize: z.coerce.number().int().positive().optional(),
   })
   .refine((q) => (q.seq === undefined) !== (q.eventId === undefined), { message: 'give exactly one of seq or eventId' });
-const ConsistencyQuery = z.strictObject({ from: z.coerce.number().int().positive(), to: z.coerce.number().int().positive() });
-const SizeQuery = z.strictObject({ size: z.coerce.number().int().positive().optional() });
+export const ConsistencyQuery = z.strictObject({ from: z.coerce.number().int().positive(), to: z.coerce.number().int().positive() });
+export const SizeQuery = z.strictObject({ size: z.coerce.number().int().positive().optional() });
 
 /**
  * Checkpoints and proofs of the caller's tenant (tenant from the token, never from the URL), and the
