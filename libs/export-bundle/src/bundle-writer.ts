@@ -1,4 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
+import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -41,6 +42,8 @@ export type BundleProgress = { phase: 'records'; records: number } | { phase: 'p
 class HashedFile {
   readonly hash: Hash = createHash('sha256');
   bytes = 0;
+  private pending: string[] = [];
+  private pendingLength = 0;
   private constructor(
     readonly name: string,
     readonly path: string,
@@ -53,15 +56,21 @@ class HashedFile {
     return new HashedFile(name, path, createWriteStream(path));
   }
 
-  /** Writes, waiting for the disk when the stream's buffer is full (bounded memory). */
+  /** Buffers up to 256 KiB, then writes, waiting for the disk when the stream is full (bounded memory). */
   async write(text: string): Promise<void> {
-    const chunk = Buffer.from(text, 'utf8');
+    this.pending.push(text);
+    this.pendingLength += text.length;
+    if (this.pendingLength >= 256 * 1024) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const chunk = Buffer.from(this.pending.join(''), 'utf8');
+    this.pending = [];
+    this.pendingLength = 0;
     this.hash.update(chunk);
     this.bytes += chunk.length;
-    if (!this.stream.write(chunk)) await new Promise<void>((resolve, reject) => {
-      this.stream.once('drain', resolve);
-      this.stream.once('error', reject);
-    });
+    if (!this.stream.write(chunk)) await once(this.stream, 'drain');
   }
 
   destroy(): void {
@@ -69,6 +78,7 @@ class HashedFile {
   }
 
   async close(): Promise<{ path: string; sha256: string; bytes: number }> {
+    await this.flush();
     await new Promise<void>((resolve, reject) => this.stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
     return { path: this.name, sha256: this.hash.digest('hex'), bytes: this.bytes };
   }

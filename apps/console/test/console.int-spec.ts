@@ -1,0 +1,299 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Client as OpenSearchClient } from '@opensearch-project/opensearch';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { mintDevToken } from '@audit/auth';
+import { parseEnv } from '@audit/config';
+import type { AuditEventInput } from '@audit/contracts';
+import { createPool, type Pool } from '@audit/db';
+import { createLogger } from '@audit/observability';
+import { OPENSEARCH } from '@audit/service-shell';
+import { aTenant, expectEventually } from '@audit/testing';
+import { createApiKey } from '../../cli/src/admin/api-keys.store';
+import { IngestEnv } from '../../ingest/src/config';
+import { createIngestApp } from '../../ingest/src/ingest.app';
+import { LedgerHarness } from '../../ledger/test/ledger-harness';
+import { QueryEnv } from '../../query/src/config';
+import { createQueryApp } from '../../query/src/query.app';
+import { ConsoleEnv } from '../server/console.config';
+import { createConsoleServer } from '../server/console.server';
+
+/**
+ * The console end to end: the real ledger, ingest and query services in-process (own topic namespace,
+ * index prefix and consumer groups; random tenants), the console server in front of them, and Debian's
+ * chromium driven by playwright-core. A change whose deployed artifact differs from the gated one is
+ * emitted through ingest, committed by the ledger and projected by query; the browser then signs in,
+ * searches, refines by a facet, verifies an inclusion proof with WebCrypto, reads the change story with
+ * the mismatch flagged, and is kept out of pages and tenants its role and token do not cover.
+ */
+const CHROMIUM = '/usr/bin/chromium';
+const ROOT = resolve(__dirname, '../../..');
+const SHOTS = join(ROOT, '.local', 'screenshots');
+const JWT = { issuer: 'audit-ledger-dev', audience: 'audit-ledger', hmacSecret: 'local-development-secret-change-me-0123456789' };
+
+// playwright-core has no web-first assertions (those live in @playwright/test): retry jest's instead.
+const until = (assertion: () => Promise<void>, timeoutMs = 15_000) => expectEventually(assertion, { timeoutMs });
+const seen = (l: Locator) => l.first().waitFor({ state: 'visible' });
+const hasText = (l: Locator, text: string | RegExp, timeoutMs?: number) =>
+  until(async () => (typeof text === 'string' ? expect(await l.innerText()).toContain(text) : expect(await l.innerText()).toMatch(text)), timeoutMs);
+const lacksText = (l: Locator, text: string) => until(async () => expect(await l.innerText()).not.toContain(text));
+const hasAttr = (l: Locator, name: string, value: string, timeoutMs?: number) => until(async () => expect(await l.getAttribute(name)).toBe(value), timeoutMs);
+const hasCount = (l: Locator, n: number) => until(async () => expect(await l.count()).toBe(n));
+const hasValue = (l: Locator, v: string) => until(async () => expect(await l.inputValue()).toBe(v));
+
+const sha = (c: string) => `sha256:${c.repeat(64)}`;
+const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
+
+function changeEvents(changeId: string): AuditEventInput[] {
+  const resource = { kind: 'aws_db_instance', id: 'payments-db', environment: 'prod' };
+  const base = { changeId, resource };
+  return [
+    { ...base, type: 'change.requested', occurredAt: minutesAgo(90), actor: { id: 'alice', type: 'user', roles: ['developer'], teams: ['payments'] }, reason: 'raise max_connections' },
+    { ...base, type: 'plan.created', occurredAt: minutesAgo(85), actor: { id: 'terraform-ci', type: 'pipeline', roles: [], teams: [] }, plan: { digest: sha('a') } },
+    { ...base, type: 'approval.granted', occurredAt: minutesAgo(70), actor: { id: 'bob', type: 'user', roles: ['sre-lead'], teams: ['sre'] }, plan: { digest: sha('a') } },
+    {
+      ...base,
+      type: 'gate.decided',
+      occurredAt: minutesAgo(65),
+      actor: { id: 'approval-policy', type: 'service', roles: [], teams: [] },
+      outcome: 'allowed',
+      artifact: { digest: sha('b'), kind: 'container-image' },
+      details: { policyId: 'prod-db', policyVersion: '3' },
+    },
+    { ...base, type: 'deployment.started', occurredAt: minutesAgo(30), actor: { id: 'deploy-bot', type: 'pipeline', roles: [], teams: [] }, artifact: { digest: sha('c'), kind: 'container-image' } },
+    { ...base, type: 'deployment.failed', occurredAt: minutesAgo(25), actor: { id: 'deploy-bot', type: 'pipeline', roles: [], teams: [] }, artifact: { digest: sha('c'), kind: 'container-image' }, outcome: 'failed', reason: 'migration timed out' },
+  ];
+}
+
+const otherEvents = (): AuditEventInput[] => [
+  { type: 'config.changed', occurredAt: minutesAgo(10), actor: { id: 'carol', type: 'user', roles: [], teams: ['platform'] }, resource: { kind: 'service', id: 'checkout', environment: 'staging' }, reason: 'feature flag' },
+  { type: 'config.changed', occurredAt: minutesAgo(5), actor: { id: 'carol', type: 'user', roles: [], teams: ['platform'] }, resource: { kind: 'service', id: 'cart', environment: 'staging' }, reason: 'timeout' },
+];
+
+describe('web console in headless Chromium (real ledger, ingest, query)', () => {
+  const ledger = new LedgerHarness();
+  const prefix = `con${ledger.namespace}-events`;
+  const tenant = aTenant('con');
+  const otherTenant = aTenant('cox');
+  const changeId = `CHG-console-${ledger.namespace}`;
+  const seeded = changeEvents(changeId).length + otherEvents().length;
+  let pool: Pool;
+  let ingest: NestFastifyApplication;
+  let query: NestFastifyApplication;
+  let server: Server;
+  let prodServer: Server;
+  let context: BrowserContext;
+  let page: Page;
+  let base = '';
+  let bundle = '';
+  let profile = '';
+
+  const listen = async (s: Server) => {
+    await new Promise<void>((ok) => s.listen(0, '127.0.0.1', ok));
+    return `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
+  };
+
+  async function emit(forTenant: string, events: AuditEventInput[]): Promise<void> {
+    const key = await createApiKey(pool, { tenant: forTenant, sources: [], types: [] });
+    const res = await ingest.inject({
+      method: 'POST',
+      url: '/v1/events:batch',
+      payload: JSON.stringify({ events }),
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key.token}` },
+    });
+    expect(res.statusCode).toBe(202);
+  }
+
+  async function signIn(asTenant: string, role: string): Promise<void> {
+    await page.goto(`${base}/#/search`);
+    const signOut = page.getByRole('button', { name: 'Sign out' });
+    if (await signOut.isVisible()) await signOut.click();
+    await page.getByLabel('Tenant').fill(asTenant);
+    await page.getByLabel('Role').selectOption(role);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await hasText(page.getByTestId('who'), `tenant ${asTenant}`);
+  }
+
+  const shot = (name: string) => page.screenshot({ path: join(SHOTS, `console-${name}.png`), fullPage: true });
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`${CHROMIUM} is missing: install Debian's chromium with "bash apps/console/scripts/ensure-chromium.sh" (the test script runs it)`);
+    }
+    mkdirSync(SHOTS, { recursive: true });
+    bundle = mkdtempSync(join(tmpdir(), 'console-bundle-'));
+    execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', join(ROOT, 'apps/console/vite.config.mjs'), '--outDir', bundle, '--emptyOutDir'], { cwd: ROOT, stdio: 'pipe' });
+
+    pool = createPool(process.env.DATABASE_URL ?? '', { max: 2 });
+    await ledger.start();
+    await ledger.app!.listen(0, '127.0.0.1');
+    const logger = createLogger('console-test', 'warn');
+    ingest = await createIngestApp(parseEnv(IngestEnv, { ...process.env, KAFKA_TOPIC_NAMESPACE: ledger.namespace, LOG_LEVEL: 'warn', INTAKE_ENABLED: 'false' }), logger);
+    const queryConfig = parseEnv(QueryEnv, { ...process.env, LOG_LEVEL: 'warn', KAFKA_TOPIC_NAMESPACE: ledger.namespace, OPENSEARCH_INDEX_PREFIX: prefix, QUERY_CONSUMER_GROUP_PREFIX: ledger.namespace });
+    query = await createQueryApp(queryConfig, logger);
+    await query.listen(0, '127.0.0.1');
+
+    const consoleEnv = { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', QUERY_URL: await query.getUrl(), LEDGER_URL: await ledger.app!.getUrl(), CONSOLE_STATIC_DIR: bundle };
+    server = createConsoleServer(parseEnv(ConsoleEnv, consoleEnv), logger);
+    base = await listen(server);
+    prodServer = createConsoleServer(parseEnv(ConsoleEnv, { ...consoleEnv, NODE_ENV: 'production' }), logger);
+
+    await emit(tenant, [...changeEvents(changeId), ...otherEvents()]);
+    await emit(otherTenant, [{ type: 'config.changed', occurredAt: minutesAgo(3), actor: { id: 'mallory', type: 'user', roles: [], teams: [] }, resource: { kind: 'service', id: 'secret-svc', environment: 'prod' } }]);
+
+    // Committed by the ledger, projected into OpenSearch and Postgres, and covered by a signed checkpoint.
+    const token = await mintDevToken({ sub: 'test', tenant, roles: ['auditor'], groups: [] }, JWT);
+    await expectEventually(
+      async () => {
+        const status = (await query.inject({ method: 'GET', url: '/v1/projections/status', headers: { authorization: `Bearer ${token}` } })).json();
+        expect(status.opensearch.lastSeq).toBeGreaterThanOrEqual(seeded);
+        expect(status.postgres.lastSeq).toBeGreaterThanOrEqual(seeded);
+        const cp = (await ledger.app!.inject({ method: 'GET', url: '/v1/checkpoints', headers: { authorization: `Bearer ${token}` } })).json();
+        expect(cp.size).toBeGreaterThanOrEqual(seeded);
+      },
+      { timeoutMs: 45_000 },
+    );
+
+    profile = mkdtempSync(join(tmpdir(), 'console-chromium-'));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      viewport: { width: 1360, height: 900 },
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(15_000);
+  }, 110_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await new Promise((ok) => (server ? server.close(ok) : ok(undefined)));
+    const os = query?.get<OpenSearchClient>(OPENSEARCH);
+    if (os) {
+      const indices = await os.indices.get({ index: `${prefix}-*`, allow_no_indices: true, ignore_unavailable: true }).catch(() => undefined);
+      const names = Object.keys(indices?.body ?? {});
+      if (names.length > 0) await os.indices.delete({ index: names.join(',') }).catch(() => undefined);
+      await os.indices.deleteIndexTemplate({ name: prefix }).catch(() => undefined);
+    }
+    await query?.close();
+    await ingest?.close();
+    await ledger.close();
+    await pool?.end();
+    for (const dir of [bundle, profile]) if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('signs in, searches, shows a syntax error at its position, and refines by a facet', async () => {
+    await page.goto(base);
+    await seen(page.getByRole('heading', { name: 'Sign in to the audit ledger console' }));
+    await shot('sign-in');
+    await signIn(tenant, 'analyst');
+
+    const query = page.getByLabel('Query', { exact: true });
+    await query.fill('type:deployment.*');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await hasCount(page.locator('table.events tbody tr'), 2);
+
+    await query.fill('actor:alice (env:prod');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    const syntax = page.getByTestId('syntax-error');
+    await hasText(syntax, 'Query syntax error at position');
+    await hasAttr(query, 'aria-invalid', 'true');
+    const position = Number(/position (\d+)/.exec((await syntax.textContent()) ?? '')?.[1]);
+    expect(position).toBeGreaterThanOrEqual('actor:alice (env:prod'.length - 1);
+
+    await query.fill('');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.getByRole('button', { name: /^Refine to environment staging/ }).click();
+    await hasValue(query, 'env:"staging"');
+    await hasCount(page.locator('table.events tbody tr'), 2);
+    await lacksText(page.locator('table.events tbody'), 'payments-db');
+    await seen(page.getByRole('img', { name: /^Bar chart/ }));
+    await shot('search');
+  });
+
+  it('opens an event and verifies its inclusion proof in the browser against the signed checkpoint', async () => {
+    await page.getByLabel('Query', { exact: true }).fill(`type:deployment.failed change:${changeId}`);
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.getByRole('button', { name: /^Open event \d+ \(deployment\.failed\)/ }).click();
+    const dialog = page.getByRole('dialog');
+    await hasAttr(dialog.getByTestId('proof-verdict'), 'data-status', 'verified', 20_000);
+    await hasText(dialog, 'Proof verified');
+    await hasText(dialog, 'migration timed out');
+    await hasText(dialog.getByTestId('event-seq'), /^\d+$/);
+    await shot('event-proof');
+    await page.keyboard.press('Escape');
+    await hasCount(dialog, 0);
+  });
+
+  it('shows the change story with the artifact mismatch flagged and the failure, export disabled', async () => {
+    await page.goto(`${base}/#/changes/${encodeURIComponent(changeId)}`);
+    await seen(page.getByRole('heading', { name: `Change ${changeId}` }));
+    await hasAttr(page.getByTestId('verdict-artifact'), 'data-verdict', 'no');
+    await hasAttr(page.getByTestId('verdict-approved'), 'data-verdict', 'yes');
+    await hasAttr(page.getByTestId('verdict-sod'), 'data-verdict', 'held');
+    await hasText(page.getByTestId('verdict-policy'), 'prod-db v3');
+    await hasAttr(page.getByTestId('verdict-outcome'), 'data-verdict', 'failed');
+    await hasText(page.locator('.timeline .mismatch').first(), 'does not match the approved artifact');
+    await hasCount(page.locator('.timeline li'), 6);
+    await hasText(page.locator('.timeline'), 'roles sre-lead');
+    await hasAttr(page.getByRole('button', { name: 'Export change' }), 'aria-disabled', 'true');
+    await shot('change-story');
+  });
+
+  it('shows ledger status to an auditor and the alerts placeholder', async () => {
+    await signIn(tenant, 'auditor');
+    await page.goto(`${base}/#/ledger`);
+    await hasText(page.getByTestId('checkpoint-signature'), '✓ Ed25519 signature by test-ledger-key');
+    expect(Number(await page.getByTestId('checkpoint-size').textContent())).toBeGreaterThanOrEqual(seeded);
+    await seen(page.getByTestId('projection-opensearch'));
+    await shot('ledger-status');
+    await page.goto(`${base}/#/alerts`);
+    await hasText(page.getByTestId('alerts-placeholder'), 'Alerting is not available yet');
+  });
+
+  it('keeps a viewer out of auditor and analyst pages, and its proof is partial, not verified', async () => {
+    await signIn(tenant, 'viewer');
+    await hasCount(page.getByRole('link', { name: 'Ledger status' }), 0);
+    await page.goto(`${base}/#/ledger`);
+    await seen(page.getByRole('heading', { name: 'Not available' }));
+    await page.goto(`${base}/#/changes/${encodeURIComponent(changeId)}`);
+    await hasText(page.getByRole('alert'), 'needs the analyst role');
+    await shot('viewer-denied');
+    // The services refuse it too, whatever the page does.
+    const status = await page.evaluate(async () => {
+      const token = (globalThis as unknown as { sessionStorage: { getItem(k: string): string | null } }).sessionStorage.getItem('audit-console.session');
+      return (await fetch('/api/query/v1/projections/status', { headers: { authorization: `Bearer ${token}` } })).status;
+    });
+    expect(status).toBe(403);
+    await page.goto(`${base}/#/search`);
+    await page.getByLabel('Query', { exact: true }).fill('type:deployment.failed');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.getByRole('button', { name: /^Open event/ }).first().click();
+    await hasAttr(page.getByTestId('proof-verdict'), 'data-status', 'partial', 20_000);
+    await page.keyboard.press('Escape');
+  });
+
+  it('shows another tenant nothing of this one', async () => {
+    await signIn(otherTenant, 'analyst');
+    await hasText(page.locator('table.events tbody'), 'mallory');
+    await lacksText(page.locator('table.events tbody'), 'payments-db');
+    await page.goto(`${base}/#/changes/${encodeURIComponent(changeId)}`);
+    await hasText(page.getByRole('alert'), '404');
+  });
+
+  it('refuses the dev login in production', async () => {
+    const prodBase = await listen(prodServer);
+    try {
+      const res = await fetch(`${prodBase}/dev-login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tenant, role: 'admin' }) });
+      expect(res.status).toBe(404);
+      expect((await fetch(`${base}/dev-login`, { method: 'POST', body: '{"tenant":"Bad Tenant","role":"root"}' })).status).toBe(400);
+    } finally {
+      await new Promise((ok) => prodServer.close(ok));
+    }
+  });
+});
