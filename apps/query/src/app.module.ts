@@ -4,6 +4,7 @@ import { KafkaPublisher, type Kafka } from '@audit/kafka';
 import { KafkaLifecycle } from '@audit/kafka/nest';
 import type { Logger } from '@audit/observability';
 import { KAFKA, ServiceShellModule } from '@audit/service-shell';
+import { ALERTING_CONTROLLERS, ALERTING_PROVIDERS } from './alerting/alerting.providers';
 import { ReadAccessAuthenticator } from './auth/read-access.authenticator';
 import { ChangeStoryHandler } from './changes/change-story/change-story.handler';
 import { ChangeStoryHttpController } from './changes/change-story/change-story.http.controller';
@@ -58,6 +59,7 @@ export class AppModule {
       ChangeStoryHandler,
       ListChangesHandler,
       ProjectionStatusHandler,
+      ...ALERTING_PROVIDERS,
     ];
     return {
       module: AppModule,
@@ -70,7 +72,7 @@ export class AppModule {
           uses: { postgres: true, kafka: true, opensearch: true },
         }),
       ],
-      controllers: [SearchEventsHttpController, ChangeStoryHttpController, ListChangesHttpController, ProjectionStatusHttpController],
+      controllers: [SearchEventsHttpController, ChangeStoryHttpController, ListChangesHttpController, ProjectionStatusHttpController, ...ALERTING_CONTROLLERS],
       providers,
     };
   }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { authEnv } from '@audit/auth';
 import { baseEnv, port } from '@audit/config';
+import { alertingEnv } from './alerting/alerting.config';
 
 const PROJECTIONS = ['postgres', 'opensearch'] as const;
 export type ProjectionName = (typeof PROJECTIONS)[number];
@@ -30,6 +31,7 @@ export const QueryEnv = {
   LEDGER_PUBLIC_URL: z.string().url().default('http://127.0.0.1:3003'),
   /** Largest page of search hits. */
   SEARCH_MAX_SIZE: z.coerce.number().int().min(1).max(1000).default(200),
+  ...alertingEnv,
 };
 
 export type QueryConfig = z.output<z.ZodObject<typeof QueryEnv>>;
