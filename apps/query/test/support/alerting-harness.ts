@@ -23,6 +23,8 @@ export class AlertingHarness {
   readonly ns = `al-${randomBytes(4).toString('hex')}`;
   readonly prefix = `al${randomBytes(4).toString('hex')}-events`;
   now = new Date('2026-11-25T12:00:00.000Z');
+  /** The service's clock: the settable `now` unless a test (end to end, benchmark) wants real time. */
+  clock: () => Date = () => this.now;
   app!: NestFastifyApplication;
   config!: QueryConfig;
   private publisher!: KafkaPublisher;
@@ -44,7 +46,7 @@ export class AlertingHarness {
       ALERT_DELIVERY_POLL_MS: '100',
       ...env,
     });
-    this.app = await createQueryApp(this.config, createLogger('query', 'warn'), { clock: () => this.now });
+    this.app = await createQueryApp(this.config, createLogger('query', 'warn'), { clock: () => this.clock() });
     this.publisher ??= new KafkaPublisher(this.kafka, { namespace: this.ns });
     return this;
   }
@@ -111,7 +113,7 @@ export class AlertingHarness {
     return rows;
   }
 
-  async outbox(tenant: string, kind?: string): Promise<{ id: string; alert_id: string; kind: string; status: string; attempts: number; payload: Record<string, unknown>; last_error: string | null }[]> {
+  async outbox(tenant: string, kind?: string): Promise<{ id: string; alert_id: string; kind: string; channel: string | null; status: string; attempts: number; payload: Record<string, unknown>; last_error: string | null }[]> {
     const { rows } = await this.pool.query('SELECT * FROM query.alert_outbox WHERE tenant = $1 AND ($2::text IS NULL OR kind = $2) ORDER BY id', [tenant, kind ?? null]);
     return rows;
   }

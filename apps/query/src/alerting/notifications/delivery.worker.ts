@@ -127,7 +127,8 @@ export class DeliveryWorker {
         }
         error = `HTTP ${res.status}`;
       } catch (e) {
-        error = e instanceof Error ? `${e.name}: ${(e.cause as Error | undefined)?.message ?? e.message}` : String(e);
+        const cause = e instanceof Error ? (e.cause as { code?: string; message?: string } | undefined) : undefined;
+        error = e instanceof Error ? `${e.message}${cause ? `: ${cause.code ?? cause.message ?? ''}` : ''}` : String(e);
       }
     }
     if (!channel || attempt >= this.options.maxAttempts) {
