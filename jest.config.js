@@ -36,7 +36,7 @@ module.exports = {
   // Integration specs wait on real brokers and indices; unit specs finish far below this.
   testTimeout: 60_000,
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tools}/**/*.spec.ts'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tools,deploy}/**/*.spec.ts'] },
     {
       ...common,
       displayName: 'integration',
