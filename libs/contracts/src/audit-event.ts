@@ -32,6 +32,8 @@ export const EVENT_TYPES = [
   'alert.fired',
   'alert.rule.changed',
   'export.created',
+  'retention.applied',
+  'legal_hold.changed',
   'ledger.verified',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -2,3 +2,4 @@ export * from './read-ledger';
 export * from './verify-ledger';
 export * from './export-reads';
 export * from './export-ledger';
+export * from './retention';

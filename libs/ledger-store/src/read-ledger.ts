@@ -2,7 +2,8 @@ import type { Pool } from 'pg';
 import type { LedgerEntry, LedgerRow } from '@audit/ledger-core';
 
 export interface StoredRecord extends LedgerRow {
-  canonical: string;
+  /** The canonical JSON as hashed; null once the retention procedure redacted the payload (`entry` is then null too). */
+  canonical: string | null;
   eventId: string;
 }
 
@@ -24,7 +25,7 @@ export async function* streamRecords(pool: Pool, tenant: string, options: { from
   const toSeq = options.toSeq ?? Number.MAX_SAFE_INTEGER;
   let after = (options.fromSeq ?? 1) - 1;
   for (;;) {
-    const { rows } = await pool.query<{ seq: string; event_id: string; canonical: string; leaf_hash: Buffer; hash: Buffer; prev_hash: Buffer }>(
+    const { rows } = await pool.query<{ seq: string; event_id: string; canonical: string | null; leaf_hash: Buffer; hash: Buffer; prev_hash: Buffer }>(
       `SELECT seq, event_id, canonical, leaf_hash, hash, prev_hash FROM ledger.records
         WHERE tenant = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4`,
       [tenant, after, toSeq, pageSize],
@@ -34,8 +35,9 @@ export async function* streamRecords(pool: Pool, tenant: string, options: { from
         seq: Number(r.seq),
         eventId: r.event_id,
         canonical: r.canonical,
-        entry: JSON.parse(r.canonical) as LedgerEntry,
-        leafData: Buffer.from(r.canonical, 'utf8'),
+        // A redacted row is verified through its stored leaf hash (ledger-core's verifier counts it).
+        entry: r.canonical === null ? null : (JSON.parse(r.canonical) as LedgerEntry),
+        ...(r.canonical === null ? {} : { leafData: Buffer.from(r.canonical, 'utf8') }),
         leafHash: r.leaf_hash,
         hash: r.hash,
         prevHash: r.prev_hash,

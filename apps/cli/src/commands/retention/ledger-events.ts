@@ -1,0 +1,47 @@
+import { AcceptedEvent, uuidv7 } from '@audit/contracts';
+import { createKafka, KafkaPublisher } from '@audit/kafka';
+import { createLogger } from '@audit/observability';
+
+/**
+ * Records an administrative act (retention run, legal hold change) in the ledger: like the services'
+ * trusted internal emitters, the CLI builds the accepted event itself and publishes it to
+ * `audit.ingested.v1` (KAFKA_BROKERS, KAFKA_TOPIC_NAMESPACE). Refusing to act unrecorded is the caller's job.
+ */
+export async function recordAdminEvent(
+  env: NodeJS.ProcessEnv,
+  event: { type: 'retention.applied' | 'legal_hold.changed'; tenant: string; actor: string; now: Date; resourceId: string; reason?: string; details: Record<string, unknown> },
+): Promise<AcceptedEvent> {
+  const brokers = env.KAFKA_BROKERS;
+  if (!brokers) throw new Error('KAFKA_BROKERS is not set: the act cannot be recorded in the ledger');
+  const at = event.now.toISOString();
+  const accepted = AcceptedEvent.parse({
+    version: 1,
+    type: event.type,
+    occurredAt: at,
+    actor: { id: event.actor, type: 'user', roles: ['admin'], teams: [] },
+    resource: { kind: 'audit-ledger', id: event.resourceId, environment: 'audit' },
+    source: { system: 'cli' },
+    outcome: 'succeeded',
+    ...(event.reason ? { reason: event.reason } : {}),
+    details: event.details,
+    tenant: event.tenant,
+    id: uuidv7(event.now),
+    receivedAt: at,
+  });
+  const kafka = createKafka({ brokers: brokers.split(','), clientId: 'audit-ledger-cli', logger: createLogger('cli', 'error') });
+  const publisher = new KafkaPublisher(kafka, { ...(env.KAFKA_TOPIC_NAMESPACE ? { namespace: env.KAFKA_TOPIC_NAMESPACE } : {}) });
+  try {
+    await publisher.publish('ingested', [{ key: accepted.tenant, value: accepted }], { timeoutMs: 10_000 });
+  } finally {
+    await publisher.disconnect();
+  }
+  return accepted;
+}
+
+/** `--now` for tests and replays: RFC 3339 with a zone; defaults to the clock. */
+export function parseNow(value: string | undefined): Date {
+  if (value === undefined) return new Date();
+  const at = new Date(value);
+  if (!/^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:\d{2})$/.test(value) || Number.isNaN(at.getTime())) throw new Error(`--now must be an RFC 3339 time with a zone: ${value}`);
+  return at;
+}
