@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import type { AuditEventInput } from '@audit/contracts';
 import { EventMix } from './events';
 import type { Tracker } from './tracker';
 
@@ -29,6 +30,7 @@ export interface LoadResult {
  */
 export class LoadGenerator {
   private n = 0;
+  private requests = 0;
   private readonly mixes: EventMix[];
 
   constructor(
@@ -85,19 +87,42 @@ export class LoadGenerator {
     return result;
   }
 
-  /** One request of `size` events for the next tenant; with `retry`, until ingest takes it. */
-  async send(phase: string, size: number, scheduledAt: number, result: LoadResult): Promise<void> {
-    const tenant = this.n % this.emitters.length;
-    const emitter = this.emitters[tenant]!;
+  /** For events that entered by another door (Kafka intake, direct publish) once the broker acknowledged them. */
+  markAccepted(n: number): void {
+    this.tracker.accepted[n] = true;
+  }
+
+  /** `size` new tracked events for `tenant` (also for doors other than HTTP: intake, direct publishes). */
+  allocate(phase: string, tenant: number, size: number, scheduledAt: number): { first: number; events: AuditEventInput[] } {
     const first = this.n;
     const now = new Date();
-    const events = [];
+    const events: AuditEventInput[] = [];
     for (let i = 0; i < size; i++) {
       const n = this.n++;
       this.tracker.schedule(n, tenant, scheduledAt, phase);
       events.push(this.mixes[tenant]!.next(n, now));
     }
+    return { first, events };
+  }
+
+  /** One request of `size` events for the next tenant; with `retry`, until ingest takes it. */
+  async send(phase: string, size: number, scheduledAt: number, result: LoadResult): Promise<void> {
+    const tenant = this.requests++ % this.emitters.length;
+    const { first, events } = this.allocate(phase, tenant, size, scheduledAt);
     const body = JSON.stringify({ events });
+    if (await this.post(tenant, first, body, scheduledAt, result)) {
+      this.sentBodies.push({ tenant, first, body });
+      if (this.sentBodies.length > 500) this.sentBodies.shift();
+    }
+  }
+
+  /** Requests that got 202, kept (the last few hundred) so the fault suite can deliver them again. */
+  readonly sentBodies: { tenant: number; first: number; body: string }[] = [];
+
+  /** POSTs one batch; true when ingest answered 202. */
+  async post(tenant: number, first: number, body: string, scheduledAt: number, result: LoadResult): Promise<boolean> {
+    const emitter = this.emitters[tenant]!;
+    const size = (JSON.parse(body) as { events: unknown[] }).events.length;
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${emitter.token}`, 'idempotency-key': `bench-${first}` };
     result.requests++;
     result.events += size;
@@ -114,13 +139,13 @@ export class LoadGenerator {
         for (let n = first; n < first + size; n++) this.tracker.accepted[n] = true;
         result.acceptedEvents += size;
         result.acceptMs.push(performance.now() - scheduledAt);
-        return;
+        return true;
       }
       result.errors[status] = (result.errors[status] ?? 0) + 1;
       const retryable = status === '503' || status === '429' || !/^\d+$/.test(status);
       if (!this.retry || !retryable || attempt >= 200) {
         result.refusedRequests++;
-        return;
+        return false;
       }
       result.retries++;
       await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * 2 ** Math.min(attempt, 4))));
@@ -128,6 +153,6 @@ export class LoadGenerator {
   }
 }
 
-function emptyResult(): LoadResult {
+export function emptyResult(): LoadResult {
   return { requests: 0, events: 0, acceptedEvents: 0, refusedRequests: 0, retries: 0, errors: {}, acceptMs: [], startedAt: 0, endedAt: 0 };
 }

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client as OpenSearchClient } from '@opensearch-project/opensearch';
-import { issueApiKey } from '@audit/contracts';
+import { issueApiKey, topicName, TOPICS, type TopicKey } from '@audit/contracts';
 import { createPool, type Pool } from '@audit/db';
-import { createKafka } from '@audit/kafka';
+import { createKafka, ensureTopics } from '@audit/kafka';
 import { generateSigningKey, type VerifierKey } from '@audit/ledger-core';
 import { createLogger } from '@audit/observability';
 import type { Emitter } from './load';
@@ -72,8 +72,22 @@ export class PipelineStack {
     this.databaseUrl = await prepareDatabase(this.options.infra.databaseUrl, this.options.database, true);
     for (const s of Object.values(this.services)) s.env.DATABASE_URL = this.databaseUrl;
     this.pool = createPool(this.databaseUrl, { max: 4 });
+    // Topics first: four services creating the same topics at once on a fresh broker can make one of them
+    // see "This server does not host this topic-partition" from ensureTopics and exit at boot.
+    const kafka = createKafka({ brokers: this.options.infra.kafkaBrokers.split(','), clientId: `${this.namespace}-setup`, logger: createLogger('bench', 'error') });
+    await ensureTopics(kafka, (Object.keys(TOPICS) as TopicKey[]).map((key) => ({ name: topicName(key, this.namespace) })));
     for (const name of ['ledger', 'query', 'approval-policy', 'ingest'] as const) this.services[name].start();
-    await Promise.all(Object.values(this.services).map((s) => s.waitReady()));
+    await Promise.all(
+      Object.values(this.services).map(async (s) => {
+        try {
+          await s.waitReady();
+        } catch {
+          // One more try: a boot that lost a race with another service's topic creation.
+          s.start();
+          await s.waitReady();
+        }
+      }),
+    );
     for (const tenant of this.tenants) {
       const key = issueApiKey();
       await this.pool.query('INSERT INTO ingest_api_keys (key_id, tenant, secret_sha256, description) VALUES ($1, $2, $3, $4)', [key.keyId, tenant, key.secretSha256, 'bench']);

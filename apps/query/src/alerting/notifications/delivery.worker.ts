@@ -67,8 +67,8 @@ export class DeliveryWorker {
     });
     const counts = { delivered: 0, failed: 0, dead: 0 };
     if (rows.length === 0) return counts;
-    await this.publishKafka(rows.filter((r) => r.kind !== 'webhook'), counts);
-    await Promise.all(rows.filter((r) => r.kind === 'webhook').map((r) => this.deliverWebhook(r, counts)));
+    // Webhooks do not wait for Kafka: a slow broker must not delay the page to the on-call person.
+    await Promise.all([this.publishKafka(rows.filter((r) => r.kind !== 'webhook'), counts), ...rows.filter((r) => r.kind === 'webhook').map((r) => this.deliverWebhook(r, counts))]);
     return counts;
   }
 
