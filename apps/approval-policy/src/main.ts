@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { loadConfigOrExit } from '@audit/config';
-import { createLogger } from '@audit/observability';
+import { createLogger, initTracing } from '@audit/observability';
 import { startHttpService } from '@audit/observability/nest';
 import { AppModule } from './app.module';
 import { ApprovalPolicyEnv } from './config';
@@ -8,6 +8,7 @@ import { ApprovalPolicyEnv } from './config';
 async function main(): Promise<void> {
   const config = loadConfigOrExit('approval-policy', ApprovalPolicyEnv);
   const logger = createLogger('approval-policy', config.LOG_LEVEL);
+  initTracing('approval-policy', { ...(config.OTEL_EXPORTER_OTLP_ENDPOINT ? { otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT } : {}) });
   await startHttpService({ module: AppModule.forRoot(config, logger), logger, host: config.HOST, port: config.PORT });
 }
 

@@ -2,7 +2,7 @@ import { EVENT_LIMITS } from '@audit/contracts';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from '@audit/observability';
-import { PinoNestLogger } from '@audit/observability/nest';
+import { PinoNestLogger, registerHttpTracing } from '@audit/observability/nest';
 import { AppModule, type IngestOverrides } from './app.module';
 import type { IngestConfig } from './config';
 import { configureHttp } from './http/http-setup';
@@ -29,6 +29,7 @@ export async function createIngestApp(config: IngestConfig, logger: Logger, over
       '/v1/adapters/terraform/plan': config.TERRAFORM_MAX_PLAN_BYTES,
     },
   });
+  registerHttpTracing(app.getHttpAdapter().getInstance());
   app.useGlobalFilters(new ProblemFilter(logger));
   app.enableShutdownHooks();
   await app.init();

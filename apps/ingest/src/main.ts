@@ -2,13 +2,14 @@ import 'reflect-metadata';
 import { join } from 'node:path';
 import { loadConfigOrExit } from '@audit/config';
 import { createPool, runMigrations } from '@audit/db';
-import { createLogger } from '@audit/observability';
+import { createLogger, initTracing } from '@audit/observability';
 import { IngestEnv } from './config';
 import { createIngestApp } from './ingest.app';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit('ingest', IngestEnv);
   const logger = createLogger('ingest', config.LOG_LEVEL);
+  initTracing('ingest', { ...(config.OTEL_EXPORTER_OTLP_ENDPOINT ? { otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT } : {}) });
   if (config.MIGRATE_ON_START) {
     const pool = createPool(config.DATABASE_URL, { max: 1 });
     try {

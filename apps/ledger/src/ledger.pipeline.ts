@@ -2,7 +2,7 @@ import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } f
 import type { Pool } from 'pg';
 import { AcceptedEvent, topicName } from '@audit/contracts';
 import { ConsumerRunner, ensureTopics, KafkaPublisher, type ConsumedRecord, type Kafka } from '@audit/kafka';
-import { counter, gauge, histogram, type Logger, type Registry } from '@audit/observability';
+import { activeTraceId, counter, gauge, Histogram, inSpan, tracer, type Logger, type Registry } from '@audit/observability';
 import { InjectConfig, InjectKafka, InjectLogger, InjectMetrics, InjectPool } from '@audit/service-shell';
 import type { LedgerConfig } from './app.module';
 import { LedgerWriter } from './append/ledger-writer';
@@ -50,7 +50,13 @@ export class LedgerPipeline implements OnApplicationBootstrap, OnApplicationShut
     this.appended = counter(metrics, 'ledger_records_appended_total', 'Records appended to the ledger');
     this.duplicates = counter(metrics, 'ledger_duplicates_skipped_total', 'Events skipped because their id was already in the ledger');
     this.fenced = counter(metrics, 'ledger_fenced_events_total', 'Events below the stored partition position, refused (zombie writer or redelivery)');
-    this.batchSeconds = histogram(metrics, 'ledger_append_batch_seconds', 'Time to append one batch in one transaction');
+    // Exemplars carry the trace id of a batch, so a slow bucket leads to its trace (OpenMetrics format).
+    this.batchSeconds = new Histogram({
+      name: 'ledger_append_batch_seconds',
+      help: 'Time to append one batch in one transaction',
+      registers: [metrics],
+      enableExemplars: true,
+    });
     this.lag = gauge(metrics, 'ledger_consumer_lag', 'Messages on audit.ingested.v1 not yet appended', ['partition']);
   }
 
@@ -103,12 +109,19 @@ export class LedgerPipeline implements OnApplicationBootstrap, OnApplicationShut
       const chunk = records.slice(i, i + max);
       const isLast = i + max >= records.length;
       const end = isLast ? lastOffset : (chunk[chunk.length - 1]?.offset ?? lastOffset);
-      const stop = this.batchSeconds.startTimer();
-      const result = await this.writer.append({
-        events: chunk.map((r) => ({ event: r.value, offset: r.offset })),
-        position: { groupId: this.groupId(), topic, partition, nextOffset: (BigInt(end) + 1n).toString() },
+      const started = process.hrtime.bigint();
+      const span = tracer('audit-ledger/ledger').startSpan('ledger.commit', { attributes: { 'ledger.batch.events': chunk.length, 'messaging.kafka.partition': partition } });
+      const result = await inSpan(span, async () => {
+        const r = await this.writer.append({
+          events: chunk.map((rec) => ({ event: rec.value, offset: rec.offset })),
+          position: { groupId: this.groupId(), topic, partition, nextOffset: (BigInt(end) + 1n).toString() },
+        });
+        const traceId = activeTraceId();
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        this.batchSeconds.observe({ value: seconds, labels: {}, ...(traceId ? { exemplarLabels: { traceId } } : {}) });
+        this.logger.info({ traceId, partition, appended: r.appended, duplicates: r.duplicates, fenced: r.fenced, seconds }, 'batch committed');
+        return r;
       });
-      stop();
       maybeCrash('after-db-commit');
       this.appended.inc(result.appended);
       this.duplicates.inc(result.duplicates);

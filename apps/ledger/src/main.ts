@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { loadConfigOrExit } from '@audit/config';
-import { createLogger } from '@audit/observability';
+import { createLogger, initTracing } from '@audit/observability';
 import { startHttpService } from '@audit/observability/nest';
 import { AppModule } from './app.module';
 import { LedgerEnv } from './config';
@@ -8,6 +8,7 @@ import { LedgerEnv } from './config';
 async function main(): Promise<void> {
   const config = loadConfigOrExit('ledger', LedgerEnv);
   const logger = createLogger('ledger', config.LOG_LEVEL);
+  initTracing('ledger', { ...(config.OTEL_EXPORTER_OTLP_ENDPOINT ? { otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT } : {}) });
   await startHttpService({ module: AppModule.forRoot(config, logger), logger, host: config.HOST, port: config.PORT });
 }
 

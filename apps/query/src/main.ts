@@ -1,12 +1,13 @@
 import 'reflect-metadata';
 import { loadConfigOrExit } from '@audit/config';
-import { createLogger } from '@audit/observability';
+import { createLogger, initTracing } from '@audit/observability';
 import { QueryEnv } from './config';
 import { createQueryApp } from './query.app';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit('query', QueryEnv);
   const logger = createLogger('query', config.LOG_LEVEL);
+  initTracing('query', { ...(config.OTEL_EXPORTER_OTLP_ENDPOINT ? { otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT } : {}) });
   const app = await createQueryApp(config, logger);
   await app.listen(config.PORT, config.HOST);
   logger.info({ url: `http://${config.HOST}:${config.PORT}` }, 'listening');

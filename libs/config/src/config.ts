@@ -25,6 +25,8 @@ export const baseEnv = {
   KAFKA_BROKERS: brokerList.default(['127.0.0.1:9092']),
   DATABASE_URL: postgresUrl.default('postgres://postgres@127.0.0.1:5432/audit'),
   OPENSEARCH_URL: httpUrl.default('http://127.0.0.1:9200'),
+  /** OTLP/HTTP collector base URL (e.g. http://otel-collector:4318); tracing is off when unset. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
   /** Prefix for every topic name, so environments or test runs can share a cluster. */
   KAFKA_TOPIC_NAMESPACE: z
     .string()

@@ -2,6 +2,7 @@ import type { Consumer, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { toFieldIssues, TOPICS, type FieldIssue } from '@audit/contracts';
+import { contextFromHeaders, inSpan, linksFrom, SpanKind, tracer } from '@audit/observability';
 import type { KafkaPublisher } from './publisher';
 
 export interface ConsumedRecord<T> {
@@ -91,7 +92,7 @@ export class ConsumerRunner<T> {
         const context: BatchContext = { topic: batch.topic, partition: batch.partition, lastOffset, heartbeat };
         for (let attempt = 1; records.length > 0; attempt++) {
           try {
-            await this.options.handle(records, context);
+            await this.handleInSpan(records, context);
             break;
           } catch (error) {
             if (error instanceof PoisonMessageError) {
@@ -116,6 +117,29 @@ export class ConsumerRunner<T> {
         await heartbeat();
       },
     });
+  }
+
+  /**
+   * One CONSUMER span per batch: its parent is the first message's trace context (so a single event's
+   * trace stays one connected tree) and it links to every message's context.
+   */
+  private handleInSpan(records: ConsumedRecord<T>[], ctx: BatchContext): Promise<void> {
+    const contexts = records.map((r) => contextFromHeaders(r.headers as Record<string, unknown>));
+    const span = tracer('audit-ledger/kafka').startSpan(
+      `process ${ctx.topic}`,
+      {
+        kind: SpanKind.CONSUMER,
+        links: linksFrom(contexts),
+        attributes: {
+          'messaging.system': 'kafka',
+          'messaging.destination.name': ctx.topic,
+          'messaging.consumer.group.name': this.options.groupId,
+          'messaging.batch.message_count': records.length,
+        },
+      },
+      contexts[0],
+    );
+    return inSpan(span, () => this.options.handle(records, ctx));
   }
 
   async stop(): Promise<void> {

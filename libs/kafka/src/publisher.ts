@@ -1,5 +1,6 @@
 import type { IHeaders, Kafka, Producer } from 'kafkajs';
 import { topicName, TOPICS, type TopicKey, type TopicPayload } from '@audit/contracts';
+import { context, inSpan, SpanKind, trace, traceHeaders, tracer } from '@audit/observability';
 
 /**
  * Kafka refuses a record batch above the broker's message.max.bytes (1 MiB by default), and kafkajs puts
@@ -75,15 +76,24 @@ export class KafkaPublisher {
     if (messages.length === 0) return;
     const { schema } = TOPICS[topic];
     const name = topicName(topic, this.namespace);
+    const span = tracer('audit-ledger/kafka').startSpan(`publish ${name}`, {
+      kind: SpanKind.PRODUCER,
+      attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': name, 'messaging.batch.message_count': messages.length },
+    });
+    // Trace context rides along in each message; a message that carries its own (the ledger's outbox keeps
+    // the context of the commit that produced it) keeps it.
+    const propagated = traceHeaders(trace.setSpan(context.active(), span));
     const encoded = messages.map((m) => {
       // Validate on the way out too: a bug of ours must not put a message on a topic that consumers reject.
       const value = options.prevalidated ? m.value : schema.parse(m.value);
-      return { key: m.key, value: JSON.stringify(value), ...(m.headers ? { headers: m.headers } : {}) };
+      return { key: m.key, value: JSON.stringify(value), headers: { ...propagated, ...m.headers } };
     });
-    await this.connect();
-    for (const chunk of chunkByBytes(encoded, MAX_SEND_BYTES)) {
-      await this.producer.send({ topic: name, acks: -1, timeout: options.timeoutMs ?? 30_000, messages: chunk });
-    }
+    await inSpan(span, async () => {
+      await this.connect();
+      for (const chunk of chunkByBytes(encoded, MAX_SEND_BYTES)) {
+        await this.producer.send({ topic: name, acks: -1, timeout: options.timeoutMs ?? 30_000, messages: chunk });
+      }
+    });
   }
 
   /** Sends already-encoded bytes (the DLQ keeps the original bytes of what it could not parse). */

@@ -4,7 +4,11 @@ export { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** One registry per service, with the process metrics (RSS, event-loop lag, GC) already in it. */
 export function createMetricsRegistry(service: string): Registry {
-  const registry = new Registry();
+  // OpenMetrics exposition, so histogram exemplars (trace ids) reach Prometheus. The metric helpers below
+  // are format-agnostic, hence the widening cast.
+  const openMetrics = new Registry<typeof Registry.OPENMETRICS_CONTENT_TYPE>();
+  openMetrics.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+  const registry = openMetrics as unknown as Registry;
   registry.setDefaultLabels({ service });
   collectDefaultMetrics({ register: registry });
   return registry;

@@ -2,6 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { AcceptedEvent } from '@audit/contracts';
 import { withTransaction } from '@audit/db';
 import { GENESIS_PREV_HASH, MerkleFrontier } from '@audit/ledger-core';
+import { traceHeaders } from '@audit/observability';
 import { maybeCrash } from '../fault-injection';
 import { planAppend, uniqueById, type PlannedRecord, type TenantHead } from './plan-append';
 
@@ -115,11 +116,10 @@ export class LedgerWriter {
         records.map((r) => r.recordedAt),
       ],
     );
-    await tx.query('INSERT INTO ledger.outbox (tenant, seq, namespace) SELECT t, s, $3 FROM unnest($1::text[], $2::bigint[]) AS u(t, s)', [
-      records.map((r) => r.tenant),
-      records.map((r) => r.seq),
-      this.namespace,
-    ]);
+    await tx.query(
+      'INSERT INTO ledger.outbox (tenant, seq, namespace, traceparent) SELECT t, s, $3, $4 FROM unnest($1::text[], $2::bigint[]) AS u(t, s)',
+      [records.map((r) => r.tenant), records.map((r) => r.seq), this.namespace, traceHeaders().traceparent ?? null],
+    );
   }
 
   private async lockPosition(tx: PoolClient, p: AppendBatch['position']): Promise<bigint> {

@@ -6,6 +6,7 @@ import { maybeCrash } from '../fault-injection';
 
 interface OutboxRow {
   id: string;
+  traceparent: string | null;
   tenant: string;
   seq: string;
   canonical: string;
@@ -57,7 +58,7 @@ export class OutboxRelay {
     try {
       await client.query('BEGIN');
       const { rows } = await client.query<OutboxRow>(
-        `SELECT o.id, o.tenant, o.seq, r.canonical, r.leaf_hash, r.hash, r.prev_hash
+        `SELECT o.id, o.tenant, o.seq, o.traceparent, r.canonical, r.leaf_hash, r.hash, r.prev_hash
            FROM ledger.outbox o JOIN ledger.records r ON r.tenant = o.tenant AND r.seq = o.seq
           WHERE o.namespace = $2
           ORDER BY o.id LIMIT $1 FOR UPDATE OF o SKIP LOCKED`,
@@ -66,7 +67,7 @@ export class OutboxRelay {
       if (rows.length > 0) {
         await this.publisher.publish(
           'committed',
-          rows.map((r) => ({ key: r.tenant, value: toCommittedRecord(r) })),
+          rows.map((r) => ({ key: r.tenant, value: toCommittedRecord(r), ...(r.traceparent ? { headers: { traceparent: r.traceparent } } : {}) })),
           // Every record was validated as an AcceptedEvent before it was hashed and stored.
           { prevalidated: true },
         );

@@ -1,6 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
+import { registerHttpTracing } from './http-tracing';
 import { PinoNestLogger } from './pino-nest.logger';
 
 export interface HttpServiceOptions {
@@ -22,6 +23,7 @@ export async function startHttpService(options: HttpServiceOptions): Promise<Nes
     bufferLogs: false,
   });
   app.enableShutdownHooks();
+  registerHttpTracing(app.getHttpAdapter().getInstance());
   await options.configure?.(app);
   await app.listen(options.port, options.host);
   options.logger.info({ url: `http://${options.host}:${options.port}` }, 'listening');

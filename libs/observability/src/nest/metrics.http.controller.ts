@@ -1,4 +1,5 @@
-import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { Controller, Get, Inject, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import type { Registry } from 'prom-client';
 import { METRICS_REGISTRY } from './tokens';
 
@@ -7,8 +8,9 @@ export class MetricsHttpController {
   constructor(@Inject(METRICS_REGISTRY) private readonly registry: Registry) {}
 
   @Get('metrics')
-  @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
-  metrics(): Promise<string> {
+  metrics(@Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
+    // OpenMetrics, so histogram exemplars (trace ids) are exposed.
+    reply.header('Content-Type', this.registry.contentType);
     return this.registry.metrics();
   }
 }
