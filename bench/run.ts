@@ -10,7 +10,7 @@ import { verifyTenantLedger } from '@audit/ledger-store';
 import { drain } from './lib/drain';
 import { LoadGenerator, type LoadResult } from './lib/load';
 import { PipelineStack } from './lib/pipeline-stack';
-import { rawKafkaProduce, rawOpenSearchBulk, rawPostgresCopy, rawRecords } from './lib/raw';
+import { rawKafkaProduce, rawOpenSearchBulk, rawPostgresCopy, rawRecords, type RawResult } from './lib/raw';
 import { infraUp, REPO_ROOT, versions, type ServiceName } from './lib/stack';
 import { percentiles, round, table, type Percentiles } from './lib/stats';
 import { Tracker } from './lib/tracker';
@@ -119,14 +119,20 @@ async function main(): Promise<void> {
 
     log(`raw limits on ${RAW_EVENTS} events of the same mix (services stopped)`);
     const records = rawRecords(stack.run, stack.tenants, RAW_EVENTS);
-    const rawKafka = await rawKafkaProduce(infra.kafkaBrokers, `${stack.namespace}.raw`, records);
-    const rawCopy = await rawPostgresCopy(stack.databaseUrl, records);
-    const rawBulk = await rawOpenSearchBulk(stack.os, stack.indexPrefix, `${stack.indexPrefix}raw`, records);
+    // A failed raw step (shared infra restarted by someone else, say) must not throw away the pipeline figures.
+    const guarded = async (name: string, step: () => Promise<RawResult>): Promise<RawResult> =>
+      step().catch((error: unknown) => {
+        log(`raw ${name} failed: ${error instanceof Error ? error.message : String(error)}`);
+        return { events: 0, seconds: 0, eventsPerSecond: Number.NaN };
+      });
+    const rawKafka = await guarded('kafka', () => rawKafkaProduce(infra.kafkaBrokers, `${stack.namespace}.raw`, records));
+    const rawCopy = await guarded('copy', () => rawPostgresCopy(stack.databaseUrl, records));
+    const rawBulk = await guarded('bulk', () => rawOpenSearchBulk(stack.os, stack.indexPrefix, `${stack.indexPrefix}raw`, records));
     const avgEventBytes = Math.round(records.reduce((a, r) => a + Buffer.byteLength(r.json), 0) / records.length);
 
     const searchAtScale = SEARCH_EVENTS > 0 ? searchBench(SEARCH_EVENTS, SEARCH_RUNS, infra.opensearchUrl) : undefined;
     const server = await serverVersions(stack);
-    await stack.down();
+    await stack.down().catch((error: unknown) => log(`cleanup: ${String(error)}`));
 
     const rate = (r: LoadResult) => Math.round(r.acceptedEvents / ((r.endedAt - r.startedAt) / 1000));
     const e2e = satLast.searchable > 0 ? Math.round(sat.acceptedEvents / ((satLast.searchable - sat.startedAt) / 1000)) : 0;
