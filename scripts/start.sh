@@ -13,6 +13,9 @@ export DATABASE_URL KAFKA_BROKERS OPENSEARCH_URL
 log "applying migrations"
 node -r @swc-node/register tools/migrate.ts
 
+log "building the web console"
+npx vite build --config apps/console/vite.config.mjs --logLevel warn
+
 mkdir -p "$LOCAL_DIR/run" "$LOCAL_DIR/logs"
 for svc in "${SERVICES[@]}"; do
   pidfile="$LOCAL_DIR/run/$svc.pid"
@@ -20,14 +23,14 @@ for svc in "${SERVICES[@]}"; do
     log "$svc already running (pid $(cat "$pidfile"))"
     continue
   fi
-  PORT="${SERVICE_PORT[$svc]}" setsid node -r @swc-node/register "apps/$svc/src/main.ts" >>"$LOCAL_DIR/logs/$svc.log" 2>&1 < /dev/null &
+  PORT="${SERVICE_PORT[$svc]}" setsid node -r @swc-node/register "${SERVICE_MAIN[$svc]}" >>"$LOCAL_DIR/logs/$svc.log" 2>&1 < /dev/null &
   echo $! >"$pidfile"
   log "started $svc (pid $!, log ${LOCAL_DIR#$ROOT/}/logs/$svc.log)"
 done
 
 deadline=$((SECONDS + ${START_TIMEOUT_S:-120}))
 for svc in "${SERVICES[@]}"; do
-  url="http://127.0.0.1:${SERVICE_PORT[$svc]}/readyz"
+  url="http://127.0.0.1:${SERVICE_PORT[$svc]}${SERVICE_READY[$svc]}"
   until curl -fsS "$url" >/dev/null 2>&1; do
     if ! kill -0 "$(cat "$LOCAL_DIR/run/$svc.pid")" 2>/dev/null; then
       log "$svc exited; last lines of its log:"; tail -n 20 "$LOCAL_DIR/logs/$svc.log"; exit 1
@@ -44,7 +47,8 @@ bash scripts/demo-data.sh
 
 echo
 echo "Audit ledger is up:"
-for svc in "${SERVICES[@]}"; do printf '  %-16s http://127.0.0.1:%s  (/readyz, /metrics)\n' "$svc" "${SERVICE_PORT[$svc]}"; done
+for svc in ingest approval-policy ledger query; do printf '  %-16s http://127.0.0.1:%s  (/readyz, /metrics)\n' "$svc" "${SERVICE_PORT[$svc]}"; done
+printf '  %-16s http://127.0.0.1:%s/  (development login: tenant demo, any role)\n' console "${SERVICE_PORT[console]}"
 [ -f "$LOCAL_DIR/demo.env" ] && { echo; cat "$LOCAL_DIR/demo.env"; }
 echo
 echo "Stop everything with: npm stop"

@@ -22,6 +22,10 @@ npx nx show projects >/dev/null  # caches the project graph that the boundary ru
 npx eslint . || status=1
 log "typecheck"
 npx tsc -p tsconfig.json --noEmit || status=1
+npx tsc -p apps/console/tsconfig.json --noEmit || status=1
+
+# The console's end-to-end tests drive Debian's chromium (no browser download).
+bash apps/console/scripts/ensure-chromium.sh >/dev/null || status=1
 
 results="$LOCAL_DIR/jest-results.json"
 rm -f "$results"
