@@ -1,6 +1,6 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import type { z } from 'zod';
-import { JwtVerifier } from '@audit/auth';
+import { JwtVerifier, jwtVerifierFromConfig } from '@audit/auth';
 import { KafkaPublisher, type Kafka } from '@audit/kafka';
 import { KafkaLifecycle } from '@audit/kafka/nest';
 import type { Logger } from '@audit/observability';
@@ -46,11 +46,7 @@ export class AppModule {
       },
       {
         provide: JwtVerifier,
-        useValue: new JwtVerifier({
-          issuer: config.JWT_ISSUER,
-          audience: config.JWT_AUDIENCE,
-          ...(config.JWT_JWKS_URL ? { jwksUrl: config.JWT_JWKS_URL } : { hmacSecret: config.JWT_DEV_SECRET }),
-        }),
+        useValue: jwtVerifierFromConfig(config),
       },
       { provide: CLOCK, useValue: overrides.clock ?? systemClock },
       { provide: APP_FILTER, useValue: new ProblemFilter(logger) },

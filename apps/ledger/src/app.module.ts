@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { z } from 'zod';
-import { JwtVerifier } from '@audit/auth';
+import { jwtVerifierFromConfig } from '@audit/auth';
 import type { Logger } from '@audit/observability';
 import { ServiceShellModule } from '@audit/service-shell';
 import type { LedgerEnv } from './config';
@@ -35,11 +35,7 @@ export class AppModule {
         LedgerProofsService,
         {
           provide: JWT_VERIFIER,
-          useValue: new JwtVerifier({
-            issuer: config.JWT_ISSUER,
-            audience: config.JWT_AUDIENCE,
-            ...(config.JWT_JWKS_URL ? { jwksUrl: config.JWT_JWKS_URL } : { hmacSecret: config.JWT_DEV_SECRET }),
-          }),
+          useValue: jwtVerifierFromConfig(config),
         },
       ],
     };

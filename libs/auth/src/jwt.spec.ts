@@ -1,4 +1,4 @@
-import { AuthError, JwtVerifier, mintDevToken } from './jwt';
+import { AuthError, JwtVerifier, jwtVerifierFromConfig, mintDevToken } from './jwt';
 import { hasRole } from './claims';
 
 const opts = { issuer: 'test-issuer', audience: 'audit', hmacSecret: 'x'.repeat(40) };
@@ -35,5 +35,16 @@ describe('JwtVerifier', () => {
   it('rejects tokens whose claims do not describe a principal', async () => {
     const token = await mintDevToken({ sub: 'eve', tenant: 'NOT A TENANT', roles: [], groups: [] } as never, opts);
     await expect(verifier.verify(`Bearer ${token}`)).rejects.toMatchObject({ message: expect.stringMatching(/tenant/) });
+  });
+});
+
+describe('jwtVerifierFromConfig', () => {
+  const base = { JWT_ISSUER: 'i', JWT_AUDIENCE: 'a', JWT_DEV_SECRET: 'x'.repeat(40) };
+  it('refuses the development secret in production', () => {
+    expect(() => jwtVerifierFromConfig({ ...base, NODE_ENV: 'production' })).toThrow(/JWT_JWKS_URL is required in production/);
+  });
+  it('uses the JWKS in production and the dev secret elsewhere', () => {
+    expect(jwtVerifierFromConfig({ ...base, NODE_ENV: 'production', JWT_JWKS_URL: 'https://idp.example.com/jwks.json' })).toBeInstanceOf(JwtVerifier);
+    expect(jwtVerifierFromConfig({ ...base, NODE_ENV: 'development' })).toBeInstanceOf(JwtVerifier);
   });
 });

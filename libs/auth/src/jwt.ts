@@ -69,3 +69,19 @@ export async function mintDevToken(
     .setExpirationTime(nowSec + (options.expiresInSec ?? 3600))
     .sign(createSecretKey(Buffer.from(options.hmacSecret, 'utf8')));
 }
+
+/**
+ * The verifier a service's config asks for: the identity provider's JWKS when `JWT_JWKS_URL` is set;
+ * otherwise the development HS256 secret — which production refuses, since that secret is public.
+ */
+export function jwtVerifierFromConfig(config: {
+  NODE_ENV: string;
+  JWT_ISSUER: string;
+  JWT_AUDIENCE: string;
+  JWT_JWKS_URL?: string | undefined;
+  JWT_DEV_SECRET: string;
+}): JwtVerifier {
+  if (config.JWT_JWKS_URL) return new JwtVerifier({ issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, jwksUrl: config.JWT_JWKS_URL });
+  if (config.NODE_ENV === 'production') throw new Error('JWT_JWKS_URL is required in production (the development JWT secret is not a secret)');
+  return new JwtVerifier({ issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, hmacSecret: config.JWT_DEV_SECRET });
+}
