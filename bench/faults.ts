@@ -219,6 +219,8 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => {
     aborted = true;
+    // Keep what was measured so far: an interrupted run still reports the faults it finished.
+    writeReport(startedAt, outcomes, verify, true);
     void stopAll().finally(() => process.exit(130));
   });
   try {
@@ -280,6 +282,11 @@ async function main(): Promise<void> {
     await stopAll();
   }
 
+  const passed = writeReport(startedAt, outcomes, verify, false);
+  process.exit(passed ? 0 : 1);
+}
+
+function writeReport(startedAt: Date, outcomes: Outcome[], verify: { tenant: string; ok: boolean; detail?: string }[], interrupted: boolean): boolean {
   const failed = outcomes.filter((o) => o.failures.length > 0);
   const verifyFailed = verify.filter((v) => !v.ok);
   const report = {
@@ -290,9 +297,10 @@ async function main(): Promise<void> {
     outcomes,
     verify,
     notCovered: ['alerts fire once: alerting rules are not driven by this suite yet (issue 8 is building them)'],
-    passed: failed.length === 0 && verifyFailed.length === 0,
+    interrupted,
+    passed: !interrupted && failed.length === 0 && verifyFailed.length === 0,
   };
-  const out = opts.out ?? join(REPO_ROOT, 'bench', 'results', `${startedAt.toISOString().slice(0, 16).replace(/:/g, '')}Z-faults${quick ? '-quick' : ''}.json`);
+  const out = opts.out ?? join(REPO_ROOT, 'bench', 'results', `${startedAt.toISOString().slice(0, 16).replace(/:/g, '')}Z-faults${quick ? '-quick' : ''}${interrupted ? '-interrupted' : ''}.json`);
   mkdirSync(join(REPO_ROOT, 'bench', 'results'), { recursive: true });
   writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
   const head = ['fault', 'sent', 'accepted', 'committed', 'searchable', 'lost', 'dup', 'converged', 's'];
@@ -302,7 +310,7 @@ async function main(): Promise<void> {
   process.stdout.write(`${[line(head), ...rows.map(line)].join('\n')}\n\n`);
   for (const o of outcomes) for (const n of [...o.notes, ...o.failures.map((f) => `FAIL ${f}`)]) process.stdout.write(`${o.fault}: ${n}\n`);
   process.stdout.write(`verify: ${verify.map((v) => `${v.tenant} ${v.ok ? 'ok' : `FAILED ${v.detail}`}`).join(', ')}\n${report.passed ? 'PASS' : 'FAIL'} — written to ${out}\n`);
-  process.exit(report.passed ? 0 : 1);
+  return report.passed;
 }
 
 main().catch((error: unknown) => {
