@@ -282,7 +282,7 @@ function searchBench(events: number, runs: number, opensearchUrl: string): unkno
 
 async function serverVersions(stack: PipelineStack): Promise<Record<string, string>> {
   const os = await stack.os.info().catch(() => undefined);
-  const pg = await stack.pool.query<{ v: string }>('SHOW server_version').catch(() => undefined);
+  const pg = await stack.pool.query<{ v: string }>("SELECT current_setting('server_version') AS v").catch(() => undefined);
   return { kafka: '3.9.2 (deploy/local)', opensearch: String((os?.body as { version?: { number?: string } } | undefined)?.version?.number ?? 'unknown'), postgres: `PostgreSQL ${pg?.rows[0]?.v ?? 'unknown'}` };
 }
 
