@@ -10,6 +10,8 @@ export const LedgerEnv = {
   /** Postgres role the writer acts as: INSERT/SELECT only on the log (see migrations/0002). */
   LEDGER_DB_ROLE: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('audit_ledger_writer'),
   LEDGER_CONSUMER_GROUP: z.string().min(1).default('ledger-writer'),
+  /** Kafka session timeout: how long a dead writer keeps its partitions before another takes over. */
+  LEDGER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(300_000).default(30_000),
   /** Most events appended in one Postgres transaction. */
   LEDGER_MAX_BATCH: z.coerce.number().int().min(1).max(20_000).default(5_000),
   /** Sign a checkpoint for a tenant with new records at least this often… */

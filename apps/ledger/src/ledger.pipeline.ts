@@ -79,6 +79,7 @@ export class LedgerPipeline implements OnApplicationBootstrap, OnApplicationShut
       logger: this.logger,
       dlq: this.publisher,
       maxBytesPerPartition: 16 * 1024 * 1024,
+      sessionTimeoutMs: this.config.LEDGER_SESSION_TIMEOUT_MS,
       handle: (records, ctx) => this.append(records, topic, ctx.partition, ctx.lastOffset),
       onBatchDone: ({ partition, lastOffset, highWatermark }) => this.lag.set({ partition: String(partition) }, Number(BigInt(highWatermark) - BigInt(lastOffset) - 1n)),
     });

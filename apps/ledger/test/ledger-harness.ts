@@ -87,3 +87,16 @@ export class LedgerHarness {
     await this.pool.end();
   }
 }
+
+/** A port the OS says is free right now (bind to 0, read it, release it): no collisions between children. */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}

@@ -47,6 +47,8 @@ export interface ConsumerRunnerOptions<T> {
   maxAttempts?: number;
   fromBeginning?: boolean;
   maxBytesPerPartition?: number;
+  /** How long a silent member keeps its partitions (a SIGKILLed instance holds them this long). */
+  sessionTimeoutMs?: number;
   onBatchDone?(info: { partition: number; count: number; lastOffset: string; highWatermark: string }): void;
 }
 
@@ -69,8 +71,9 @@ export class ConsumerRunner<T> {
     const { kafka, groupId, topic } = this.options;
     const consumer = kafka.consumer({
       groupId,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
+      rebalanceTimeout: Math.max(2 * (this.options.sessionTimeoutMs ?? 30_000), 10_000),
+      heartbeatInterval: Math.min(3_000, Math.floor((this.options.sessionTimeoutMs ?? 30_000) / 3)),
       maxBytesPerPartition: this.options.maxBytesPerPartition ?? 4 * 1024 * 1024,
       maxWaitTimeInMs: 100,
       allowAutoTopicCreation: false,
