@@ -79,6 +79,14 @@ export class ConsumerRunner<T> {
       allowAutoTopicCreation: false,
     });
     this.consumer = consumer;
+    // kafkajs restarts a crashed consumer only for errors it deems retriable; under CPU pressure a
+    // rebalance error ("coordinator is not aware of this member") can end it for good and silently stop
+    // the projection. Start a fresh consumer instead: offsets were committed only after success.
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (payload.restart || this.stopping) return;
+      this.options.logger.error({ err: payload.error, groupId }, 'consumer crashed without restart; starting a new one');
+      void this.restartAfterCrash(consumer);
+    });
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: this.options.fromBeginning ?? true });
     await consumer.run({
@@ -145,7 +153,27 @@ export class ConsumerRunner<T> {
     return inSpan(span, () => this.options.handle(records, ctx));
   }
 
+  private async restartAfterCrash(crashed: Consumer): Promise<void> {
+    await crashed.disconnect().catch(() => undefined);
+    for (let attempt = 1; !this.stopping && this.consumer === crashed; attempt++) {
+      await new Promise((r) => setTimeout(r, Math.min(10_000, 500 * 2 ** attempt)));
+      try {
+        await this.start();
+        this.restarts++;
+        return;
+      } catch (error) {
+        this.options.logger.warn({ err: error, attempt }, 'consumer restart failed; retrying');
+        this.consumer = crashed;
+      }
+    }
+  }
+
+  /** How often this runner replaced a crashed consumer (for tests and metrics). */
+  restarts = 0;
+  private stopping = false;
+
   async stop(): Promise<void> {
+    this.stopping = true;
     // disconnect() waits for the batch in hand to finish, then leaves the group: a clean drain on SIGTERM.
     await this.consumer?.disconnect();
     this.consumer = undefined;
