@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { AuthError, hasRole, JwtVerifier, type Principal, type Role } from '@audit/auth';
+import { hasRole, JwtVerifier, type Principal, type Role } from '@audit/auth';
+import { authenticateBearer } from '../auth/read-access.authenticator';
 import { fail, ok, Problems, type ProblemResult, type Result } from '../http/problem';
 
 /** Who may do what with alerting; roles are cumulative (viewer < analyst < auditor < admin). */
@@ -18,13 +19,9 @@ export class AlertingAccess {
   constructor(private readonly verifier: JwtVerifier) {}
 
   async authorize(authorization: string | undefined, permission: AlertingPermission): Promise<Result<Principal>> {
-    let principal: Principal;
-    try {
-      principal = await this.verifier.verify(authorization);
-    } catch (error) {
-      if (error instanceof AuthError) return fail(Problems.unauthenticated(error.message));
-      throw error;
-    }
+    const authenticated = await authenticateBearer(this.verifier, authorization);
+    if (!authenticated.ok) return authenticated;
+    const principal = authenticated.value;
     const needed = ALERTING_PERMISSIONS[permission];
     if (!hasRole(principal, needed)) return fail(Problems.forbidden(`${permission} needs the ${needed} role or above`));
     return ok(principal);
