@@ -88,7 +88,17 @@ export class ConsumerRunner<T> {
       void this.restartAfterCrash(consumer);
     });
     await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: this.options.fromBeginning ?? true });
+    // A topic created a moment ago may not be in every broker's metadata yet ("does not host this
+    // topic-partition", retriable): kafkajs does not retry subscribe, so we do, briefly.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await consumer.subscribe({ topic, fromBeginning: this.options.fromBeginning ?? true });
+        break;
+      } catch (error) {
+        if (attempt >= 20 || (error as { retriable?: boolean }).retriable !== true) throw error;
+        await new Promise((r) => setTimeout(r, 250 * Math.min(attempt, 8)));
+      }
+    }
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
