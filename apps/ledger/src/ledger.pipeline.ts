@@ -67,7 +67,7 @@ export class LedgerPipeline implements OnApplicationBootstrap, OnApplicationShut
       { name: topicName('committed', ns) },
       { name: topicName('checkpoints', ns) },
       { name: topicName('dlq', ns) },
-    ]);
+    ], { partitions: this.config.KAFKA_TOPIC_PARTITIONS, logger: this.logger });
     await this.publisher.connect();
     const topic = topicName('ingested', ns);
     this.consumer = new ConsumerRunner<AcceptedEvent>({

@@ -23,6 +23,14 @@ describe('parseEnv', () => {
     expect((caught as ConfigError).message).toMatch(/KAFKA_BROKERS: must be a comma-separated list of host:port/);
   });
 
+  it('takes the topic partition count, refusing counts Kafka cannot have', () => {
+    expect(parseEnv(shape, {}).KAFKA_TOPIC_PARTITIONS).toBe(3);
+    expect(parseEnv(shape, { KAFKA_TOPIC_PARTITIONS: '12' }).KAFKA_TOPIC_PARTITIONS).toBe(12);
+    for (const [value, rule] of [['0', 'at least 1'], ['2.5', 'a whole number'], ['1001', 'at most 1000']]) {
+      expect(() => parseEnv(shape, { KAFKA_TOPIC_PARTITIONS: value })).toThrow(`KAFKA_TOPIC_PARTITIONS: must be ${rule}`);
+    }
+  });
+
   it('treats empty strings as unset', () => {
     expect(parseEnv(shape, { PORT: '' }).PORT).toBe(3000);
   });

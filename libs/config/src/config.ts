@@ -32,6 +32,11 @@ export const baseEnv = {
     .string()
     .regex(/^[a-z0-9][a-z0-9-]{0,40}$/, 'must be lowercase letters, digits or dashes')
     .default(''),
+  /**
+   * Partitions of the topics a service creates when they are missing. Tenants are the message key, so this
+   * bounds how many instances of a service share the work. Existing topics are never changed (see README).
+   */
+  KAFKA_TOPIC_PARTITIONS: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(3),
 };
 
 export const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);

@@ -37,21 +37,53 @@ export interface TopicSpec {
   config?: Record<string, string>;
 }
 
-/** Creates missing topics (existing ones are left as they are). Safe to call from every instance at boot. */
-export async function ensureTopics(kafka: Kafka, specs: TopicSpec[], defaultPartitions = 3): Promise<void> {
+export interface EnsureTopicsOptions {
+  /** Partitions for a missing topic whose spec does not say (KAFKA_TOPIC_PARTITIONS). */
+  partitions?: number;
+  /** Told when an existing topic's partition count differs from what was asked. */
+  logger?: Pick<Logger, 'warn'>;
+}
+
+export interface TopicPartitionMismatch {
+  topic: string;
+  existing: number;
+  wanted: number;
+}
+
+/**
+ * Creates missing topics; safe to call from every instance at boot. Existing topics are left exactly as
+ * they are, even when their partition count differs from the one asked for: adding partitions moves
+ * tenants (the key) to other partitions while older messages of theirs may still wait in the old one, so
+ * it is an operator's step (drain, then alter; see the README) and never a side effect of a restart.
+ * Returns (and logs) the existing topics whose partition count differs.
+ */
+export async function ensureTopics(kafka: Kafka, specs: TopicSpec[], options: EnsureTopicsOptions = {}): Promise<TopicPartitionMismatch[]> {
+  const defaultPartitions = options.partitions ?? 3;
   const admin = kafka.admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
+    const wanted = (s: TopicSpec) => s.partitions ?? defaultPartitions;
     const missing: ITopicConfig[] = specs
       .filter((s) => !existing.has(s.name))
       .map((s) => ({
         topic: s.name,
-        numPartitions: s.partitions ?? defaultPartitions,
+        numPartitions: wanted(s),
         replicationFactor: -1,
         configEntries: Object.entries(s.config ?? {}).map(([name, value]) => ({ name, value })),
       }));
     if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
+    const present = specs.filter((s) => existing.has(s.name));
+    if (present.length === 0) return [];
+    const { topics } = await admin.fetchTopicMetadata({ topics: present.map((s) => s.name) });
+    const mismatches = present.flatMap((s) => {
+      const count = topics.find((t) => t.name === s.name)?.partitions.length;
+      return count !== undefined && count !== wanted(s) ? [{ topic: s.name, existing: count, wanted: wanted(s) }] : [];
+    });
+    for (const m of mismatches) {
+      options.logger?.warn(m, `topic ${m.topic} has ${m.existing} partitions, configuration asks for ${m.wanted}: left unchanged (changing it is an operator step, see README "Partitions")`);
+    }
+    return mismatches;
   } finally {
     await admin.disconnect();
   }

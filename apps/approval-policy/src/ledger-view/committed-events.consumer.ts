@@ -24,7 +24,10 @@ export class CommittedEventsConsumer implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     const ns = this.config.KAFKA_TOPIC_NAMESPACE;
-    await ensureTopics(this.kafka, [{ name: topicName('ingested', ns) }, { name: topicName('committed', ns) }, { name: topicName('dlq', ns) }]);
+    await ensureTopics(this.kafka, [{ name: topicName('ingested', ns) }, { name: topicName('committed', ns) }, { name: topicName('dlq', ns) }], {
+      partitions: this.config.KAFKA_TOPIC_PARTITIONS,
+      logger: this.logger,
+    });
     if (!this.config.VIEW_CONSUMER_ENABLED) return;
     const runner = new ConsumerRunner({
       kafka: this.kafka,

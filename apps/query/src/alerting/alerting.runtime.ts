@@ -65,7 +65,11 @@ export class AlertingRuntime implements OnApplicationBootstrap, OnModuleDestroy 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.ALERTING_ENABLED || this.config.QUERY_PROJECTORS.length === 0) return;
     const ns = this.config.KAFKA_TOPIC_NAMESPACE;
-    await ensureTopics(this.kafka, (['committed', 'checkpoints', 'alerts', 'ingested', 'dlq'] as const).map((k) => ({ name: topicName(k, ns) })));
+    await ensureTopics(
+      this.kafka,
+      (['committed', 'checkpoints', 'alerts', 'ingested', 'dlq'] as const).map((k) => ({ name: topicName(k, ns) })),
+      { partitions: this.config.KAFKA_TOPIC_PARTITIONS, logger: this.logger },
+    );
     const firings = counter(this.metrics, 'query_alert_firings_total', 'rule firings by outcome (opened, renotified, suppressed)', ['outcome']);
     const committed = new ConsumerRunner<CommittedRecord>({
       kafka: this.kafka,

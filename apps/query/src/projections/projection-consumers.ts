@@ -30,7 +30,10 @@ export class ProjectionConsumers implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     const ns = this.config.KAFKA_TOPIC_NAMESPACE;
-    await ensureTopics(this.kafka, [{ name: topicName('committed', ns) }, { name: topicName('ingested', ns) }, { name: topicName('dlq', ns) }]);
+    await ensureTopics(this.kafka, [{ name: topicName('committed', ns) }, { name: topicName('ingested', ns) }, { name: topicName('dlq', ns) }], {
+      partitions: this.config.KAFKA_TOPIC_PARTITIONS,
+      logger: this.logger,
+    });
     if (this.config.QUERY_PROJECTORS.length === 0) return;
     const openSearch = new OpenSearchEventsProjector(this.opensearch, this.config.OPENSEARCH_INDEX_PREFIX, this.logger);
     if (this.config.QUERY_PROJECTORS.includes('opensearch')) await openSearch.ensureTemplate();

@@ -44,7 +44,7 @@ export class ConsumeIntakeConsumer implements OnApplicationBootstrap, OnApplicat
         { name: topicName('intake', ns) },
         { name: topicName('ingested', ns) },
         { name: topicName('dlq', ns), config: { 'retention.ms': String(30 * 24 * 3600_000) } },
-      ]);
+      ], { partitions: this.config.KAFKA_TOPIC_PARTITIONS, logger: this.logger });
       const runner = new ConsumerRunner<Intake>({
         kafka: this.kafka,
         groupId: ns ? `${ns}.${this.config.INTAKE_GROUP_ID}` : this.config.INTAKE_GROUP_ID,

@@ -1,0 +1,47 @@
+import { randomBytes } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import { ensureTopics } from '../src';
+
+/** Against the real broker: the configured partition count is used for new topics and never forced on old ones. */
+describe('ensureTopics', () => {
+  const kafka = new Kafka({ clientId: 'ensure-topics-test', brokers: (process.env.KAFKA_BROKERS ?? '').split(','), logLevel: logLevel.NOTHING });
+  const prefix = `et${randomBytes(4).toString('hex')}`;
+  const admin = kafka.admin();
+
+  beforeAll(() => admin.connect());
+  afterAll(async () => {
+    const mine = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+    if (mine.length > 0) await admin.deleteTopics({ topics: mine });
+    await admin.disconnect();
+  });
+
+  async function partitionsOf(topic: string): Promise<number> {
+    const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+    return topics[0].partitions.length;
+  }
+
+  it('creates missing topics with the configured count, a spec’s own count winning', async () => {
+    const warnings: unknown[] = [];
+    const logger = { warn: (...args: unknown[]) => void warnings.push(args) };
+    const mismatches = await ensureTopics(kafka, [{ name: `${prefix}.a` }, { name: `${prefix}.b`, partitions: 2 }], { partitions: 6, logger });
+    expect(mismatches).toEqual([]);
+    expect(warnings).toEqual([]);
+    expect(await partitionsOf(`${prefix}.a`)).toBe(6);
+    expect(await partitionsOf(`${prefix}.b`)).toBe(2);
+  });
+
+  it('leaves an existing topic alone when the configuration asks for another count, and says so', async () => {
+    const warnings: string[] = [];
+    const logger = { warn: (_fields: unknown, message: string) => void warnings.push(message) };
+    const mismatches = await ensureTopics(kafka, [{ name: `${prefix}.a` }, { name: `${prefix}.b`, partitions: 2 }], { partitions: 8, logger });
+    expect(mismatches).toEqual([{ topic: `${prefix}.a`, existing: 6, wanted: 8 }]);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(`topic ${prefix}.a has 6 partitions, configuration asks for 8: left unchanged`);
+    expect(await partitionsOf(`${prefix}.a`)).toBe(6);
+  });
+
+  it('defaults to 3 partitions when nothing is configured', async () => {
+    await ensureTopics(kafka, [{ name: `${prefix}.c` }]);
+    expect(await partitionsOf(`${prefix}.c`)).toBe(3);
+  });
+});
