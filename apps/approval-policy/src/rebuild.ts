@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit('approval-policy-rebuild', ApprovalPolicyEnv);
   const logger = createLogger('approval-policy-rebuild', config.LOG_LEVEL);
   const pool = createPool(config.DATABASE_URL, { max: 2 });
-  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'approval-policy-rebuild', logger });
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'approval-policy-rebuild', logger, security: config });
   try {
     const result = await rebuildView({
       kafka,

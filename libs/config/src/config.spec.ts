@@ -31,6 +31,30 @@ describe('parseEnv', () => {
     }
   });
 
+  it('reads Kafka TLS and SASL settings, naming each missing or stray credential', () => {
+    expect(parseEnv(shape, {}).KAFKA_SSL).toBe(false);
+    const secure = parseEnv(shape, { KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' });
+    expect(secure).toMatchObject({ KAFKA_SSL: true, KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' });
+    const problems = (env: Record<string, string>) => {
+      try {
+        parseEnv(shape, env);
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+      return [];
+    };
+    expect(problems({ KAFKA_SSL: 'yes' })).toEqual([{ variable: 'KAFKA_SSL', message: 'must be true or false' }]);
+    expect(problems({ KAFKA_SASL_MECHANISM: 'gssapi', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' })).toEqual([
+      { variable: 'KAFKA_SASL_MECHANISM', message: 'must be plain, scram-sha-256 or scram-sha-512' },
+    ]);
+    expect(problems({ KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u' })).toEqual([
+      { variable: 'KAFKA_SASL_PASSWORD', message: 'is required when KAFKA_SASL_MECHANISM is set' },
+    ]);
+    expect(problems({ KAFKA_SASL_PASSWORD: 'p' })).toEqual([
+      { variable: 'KAFKA_SASL_PASSWORD', message: 'is only used with KAFKA_SASL_MECHANISM, which is not set' },
+    ]);
+  });
+
   it('treats empty strings as unset', () => {
     expect(parseEnv(shape, { PORT: '' }).PORT).toBe(3000);
   });

@@ -36,6 +36,13 @@ export const baseEnv = {
    * Partitions of the topics a service creates when they are missing. Tenants are the message key, so this
    * bounds how many instances of a service share the work. Existing topics are never changed (see README).
    */
+  /** TLS to the brokers (trust: the system store plus NODE_EXTRA_CA_CERTS). */
+  KAFKA_SSL: z.enum(['true', 'false'], { message: 'must be true or false' }).default('false').transform((v) => v === 'true'),
+  /** SASL authentication to the brokers; needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD. Off when unset. */
+  KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512'], { message: 'must be plain, scram-sha-256 or scram-sha-512' }).optional(),
+  KAFKA_SASL_USERNAME: z.string().optional(),
+  /** A secret: comes from a Secret object, never from the ConfigMap, and is never logged. */
+  KAFKA_SASL_PASSWORD: z.string().optional(),
   KAFKA_TOPIC_PARTITIONS: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(3),
 };
 
@@ -46,10 +53,22 @@ export function parseEnv<S extends z.ZodRawShape>(shape: S, env: NodeJS.ProcessE
   // Empty strings count as unset so `FOO=` falls back to the default instead of failing obscurely.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
   const result = z.object(shape).safeParse(cleaned);
-  if (!result.success) {
-    throw new ConfigError(result.error.issues.map((i) => ({ variable: i.path.join('.') || '(env)', message: i.message })));
-  }
+  const problems = result.success ? [] : result.error.issues.map((i) => ({ variable: i.path.join('.') || '(env)', message: i.message }));
+  problems.push(...crossChecks(shape, cleaned));
+  if (!result.success || problems.length > 0) throw new ConfigError(problems);
   return result.data;
+}
+
+/** Rules that span variables, checked whenever the shape has the variables in question. */
+function crossChecks(shape: z.ZodRawShape, env: Record<string, string | undefined>): { variable: string; message: string }[] {
+  if (!('KAFKA_SASL_MECHANISM' in shape)) return [];
+  const problems: { variable: string; message: string }[] = [];
+  const sasl = env.KAFKA_SASL_MECHANISM !== undefined;
+  for (const variable of ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD']) {
+    if (sasl && env[variable] === undefined) problems.push({ variable, message: 'is required when KAFKA_SASL_MECHANISM is set' });
+    if (!sasl && env[variable] !== undefined) problems.push({ variable, message: 'is only used with KAFKA_SASL_MECHANISM, which is not set' });
+  }
+  return problems;
 }
 
 /** For `main.ts`: parse before Nest starts; on error print every bad variable and exit 1 at once. */

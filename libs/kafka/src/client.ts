@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Admin, type ITopicConfig, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type ITopicConfig, type KafkaConfig, type LogEntry } from 'kafkajs';
 import type { Logger } from 'pino';
 
 export type { Kafka } from 'kafkajs';
@@ -10,13 +10,41 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
-export function createKafka(options: { brokers: string[]; clientId: string; logger: Logger }): Kafka {
+/** How to reach the brokers securely; the fields mirror the KAFKA_SSL / KAFKA_SASL_* variables of libs/config. */
+export interface KafkaSecurity {
+  KAFKA_SSL?: boolean;
+  KAFKA_SASL_MECHANISM?: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+  KAFKA_SASL_USERNAME?: string;
+  KAFKA_SASL_PASSWORD?: string;
+}
+
+/** The kafkajs connection options for a parsed configuration (pure; the config schema already checked it). */
+export function kafkaConnectionOptions(security: KafkaSecurity): Pick<KafkaConfig, 'ssl' | 'sasl'> {
+  const options: Pick<KafkaConfig, 'ssl' | 'sasl'> = {};
+  if (security.KAFKA_SSL) options.ssl = true;
+  if (security.KAFKA_SASL_MECHANISM) {
+    if (security.KAFKA_SASL_USERNAME === undefined || security.KAFKA_SASL_PASSWORD === undefined) {
+      throw new Error('KAFKA_SASL_MECHANISM needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD');
+    }
+    const credentials = { username: security.KAFKA_SASL_USERNAME, password: security.KAFKA_SASL_PASSWORD };
+    options.sasl =
+      security.KAFKA_SASL_MECHANISM === 'plain'
+        ? { mechanism: 'plain', ...credentials }
+        : security.KAFKA_SASL_MECHANISM === 'scram-sha-256'
+          ? { mechanism: 'scram-sha-256', ...credentials }
+          : { mechanism: 'scram-sha-512', ...credentials };
+  }
+  return options;
+}
+
+export function createKafka(options: { brokers: string[]; clientId: string; logger: Logger; security?: KafkaSecurity }): Kafka {
   // We always key by tenant, so the default partitioner's change in kafkajs 2 does not concern us.
   process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
   const kafkaLogger = options.logger.child({ component: 'kafkajs' });
   return new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
+    ...kafkaConnectionOptions(options.security ?? {}),
     connectionTimeout: 3_000,
     requestTimeout: 30_000,
     retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5_000 },
@@ -41,7 +69,7 @@ export interface EnsureTopicsOptions {
   /** Partitions for a missing topic whose spec does not say (KAFKA_TOPIC_PARTITIONS). */
   partitions?: number;
   /** Told when an existing topic's partition count differs from what was asked. */
-  logger?: Pick<Logger, 'warn'>;
+  logger?: { warn(fields: object, message: string): void };
 }
 
 export interface TopicPartitionMismatch {

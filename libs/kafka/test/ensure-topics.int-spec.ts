@@ -17,12 +17,12 @@ describe('ensureTopics', () => {
 
   async function partitionsOf(topic: string): Promise<number> {
     const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
-    return topics[0].partitions.length;
+    return topics.find((t) => t.name === topic)?.partitions.length ?? 0;
   }
 
   it('creates missing topics with the configured count, a spec’s own count winning', async () => {
     const warnings: unknown[] = [];
-    const logger = { warn: (...args: unknown[]) => void warnings.push(args) };
+    const logger = { warn: (fields: object, message: string) => void warnings.push([fields, message]) };
     const mismatches = await ensureTopics(kafka, [{ name: `${prefix}.a` }, { name: `${prefix}.b`, partitions: 2 }], { partitions: 6, logger });
     expect(mismatches).toEqual([]);
     expect(warnings).toEqual([]);
@@ -32,7 +32,7 @@ describe('ensureTopics', () => {
 
   it('leaves an existing topic alone when the configuration asks for another count, and says so', async () => {
     const warnings: string[] = [];
-    const logger = { warn: (_fields: unknown, message: string) => void warnings.push(message) };
+    const logger = { warn: (_fields: object, message: string) => void warnings.push(message) };
     const mismatches = await ensureTopics(kafka, [{ name: `${prefix}.a` }, { name: `${prefix}.b`, partitions: 2 }], { partitions: 8, logger });
     expect(mismatches).toEqual([{ topic: `${prefix}.a`, existing: 6, wanted: 8 }]);
     expect(warnings).toHaveLength(1);

@@ -2,7 +2,7 @@ import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown,
 import { Client as OpenSearchClient } from '@opensearch-project/opensearch';
 import type { Pool } from 'pg';
 import { createPool, pingPostgres } from '@audit/db';
-import { createKafka, KafkaProbe, type Kafka } from '@audit/kafka';
+import { createKafka, KafkaProbe, type Kafka, type KafkaSecurity } from '@audit/kafka';
 import { createMetricsRegistry, type Logger, type ReadinessCheck } from '@audit/observability';
 import { HealthHttpController, LOGGER, METRICS_REGISTRY, MetricsHttpController, READINESS_CHECKS } from '@audit/observability/nest';
 import { KAFKA, OPENSEARCH, PG_POOL, SERVICE_CONFIG } from './tokens';
@@ -10,7 +10,7 @@ import { KAFKA, OPENSEARCH, PG_POOL, SERVICE_CONFIG } from './tokens';
 export interface ServiceShellOptions {
   service: string;
   logger: Logger;
-  config: { KAFKA_BROKERS: string[]; DATABASE_URL: string; OPENSEARCH_URL: string };
+  config: { KAFKA_BROKERS: string[]; DATABASE_URL: string; OPENSEARCH_URL: string } & KafkaSecurity;
   /** Which connections this service uses: only these are opened and only these decide readiness. */
   uses: { postgres?: boolean; kafka?: boolean; opensearch?: boolean };
   /** The whole parsed config, provided under SERVICE_CONFIG for the service's own modules. */
@@ -56,7 +56,12 @@ export class ServiceShellModule {
       exported.push(PG_POOL);
     }
     if (options.uses.kafka) {
-      const kafka: Kafka = createKafka({ brokers: options.config.KAFKA_BROKERS, clientId: options.service, logger: options.logger });
+      const kafka: Kafka = createKafka({
+        brokers: options.config.KAFKA_BROKERS,
+        clientId: options.service,
+        logger: options.logger,
+        security: options.config,
+      });
       const probe = new KafkaProbe(kafka);
       checks.push({ name: 'kafka', check: () => probe.check() });
       closers.push(() => probe.close());

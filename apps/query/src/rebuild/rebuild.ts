@@ -24,7 +24,7 @@ async function main(): Promise<number> {
   const config = loadConfigOrExit('query-rebuild', QueryEnv);
   const logger = createLogger('query-rebuild', config.LOG_LEVEL);
   const pool = createPool(config.DATABASE_URL, { max: 2 });
-  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'query-rebuild', logger });
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'query-rebuild', logger, security: config });
   const opensearch = new OpenSearchClient({ node: config.OPENSEARCH_URL, requestTimeout: 60_000 });
   let allSame = true;
   try {
