@@ -9,6 +9,8 @@ export const BUNDLE_FILES = {
   readme: 'README.txt',
   events: 'events.jsonl',
   csv: 'events.csv',
+  /** Only when the request asked for `format: "ocsf"`: one OCSF event per record with a payload (see ocsf.ts). */
+  ocsf: 'events.ocsf.jsonl',
   changes: 'changes.json',
   checkpoint: 'proof/checkpoint.note',
   leaves: 'proof/leaves.txt',
@@ -28,6 +30,8 @@ export const ExportRequest = z.strictObject({
   to: isoTime.optional(),
   query: z.string().max(1024).optional(),
   change: z.string().max(128).optional(),
+  /** `ocsf` adds events.ocsf.jsonl; absent means `bundle`. */
+  format: z.enum(['bundle', 'ocsf']).optional(),
 });
 export type ExportRequest = z.infer<typeof ExportRequest>;
 
@@ -46,6 +50,12 @@ export const BundleManifest = z.strictObject({
   range: z.strictObject({ firstSeq: z.number().int().min(0), lastSeq: z.number().int().min(0) }),
   counts: z.strictObject({ records: z.number().int().min(0), redacted: z.number().int().min(0), changes: z.number().int().min(0) }),
   checkpoint: z.strictObject({ origin: z.string().min(1), size: z.number().int().min(1), rootHash: base64Hash }),
+  /**
+   * Where the exporter got the keys it checked the checkpoint with before writing: `operator` (given by
+   * whoever ran it: CLI flags, service configuration) or `ledger-service` (fetched from the ledger's
+   * GET /v1/keys, i.e. from the server being exported: weaker). Recipients verify with their own key anyway.
+   */
+  keySource: z.enum(['operator', 'ledger-service']).optional(),
   files: z
     .array(z.strictObject({ path: z.string().min(1).max(100), sha256: sha256Hex, bytes: z.number().int().min(0) }))
     .min(1)

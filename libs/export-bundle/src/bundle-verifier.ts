@@ -21,6 +21,7 @@ import {
 import { BUNDLE_FILES, BundleManifest, CSV_HEADER, PEM_FILE, csvRow } from './bundle-format';
 import { ChangeCollector, changesJson } from './changes';
 import { MultiProofError, verifyMultiProof, type ProofNode } from './multiproof';
+import { ocsfLine } from './ocsf';
 import { readTar, tarStream, TarError } from './tar';
 
 export interface BundleProblem {
@@ -130,13 +131,17 @@ async function verifyFiles(dir: string, names: Set<string>, options: VerifyBundl
     }
   }
 
+  const wantsOcsf = manifest.request.format === 'ocsf';
+  if (wantsOcsf && !names.has(BUNDLE_FILES.ocsf)) problems.add(BUNDLE_FILES.ocsf, 'required file is missing (the request asked for format "ocsf")');
+  if (!wantsOcsf && names.has(BUNDLE_FILES.ocsf)) problems.add(BUNDLE_FILES.ocsf, 'the request did not ask for format "ocsf"');
+
   // 2. The checkpoint: signature by a trusted key, this tenant's log.
   const note = await readLimited(file(BUNDLE_FILES.checkpoint), 16 * 1024);
   const checkpointInfo = checkCheckpoint(note, tenant, options, manifest, problems);
   const body = checkpointInfo?.parsed.body;
 
   // 3. Records against their leaf hashes; CSV and changes recomputed from them.
-  const records = await checkRecords(dir, tenant, manifest, body?.size, problems);
+  const records = await checkRecords(dir, tenant, manifest, body?.size, wantsOcsf && names.has(BUNDLE_FILES.ocsf), problems);
 
   // 4. The multi-proof from the exported leaves to the signed root.
   if (body) {
@@ -208,11 +213,12 @@ interface RecordScan {
   leafHashes: Buffer;
 }
 
-async function checkRecords(dir: string, tenant: string, manifest: BundleManifest, treeSize: number | undefined, problems: Problems): Promise<RecordScan> {
+async function checkRecords(dir: string, tenant: string, manifest: BundleManifest, treeSize: number | undefined, withOcsf: boolean, problems: Problems): Promise<RecordScan> {
   const scan: RecordScan = { count: 0, redacted: 0, indices: new Float64Array(1024), leafHashes: Buffer.alloc(1024 * 32) };
   const events = lines(join(dir, BUNDLE_FILES.events));
   const changes = new ChangeCollector();
   const csv = createHash('sha256').update(CSV_HEADER);
+  const ocsf = createHash('sha256');
   let eventLine = 0;
   let lastSeq = 0;
   let firstSeq = 0;
@@ -241,7 +247,10 @@ async function checkRecords(dir: string, tenant: string, manifest: BundleManifes
       }
       eventLine++;
       entry = checkEntry(next.value, seq, eventLine, tenant, leafHash, problems);
-      if (entry) changes.add(entry);
+      if (entry) {
+        changes.add(entry);
+        if (withOcsf) ocsf.update(ocsfLine(entry));
+      }
     }
     csv.update(csvRow(seq, entry, leafHash));
     if (scan.count === scan.indices.length) grow(scan);
@@ -262,6 +271,7 @@ async function checkRecords(dir: string, tenant: string, manifest: BundleManifes
   }
   if (range.firstSeq !== firstSeq || range.lastSeq !== lastSeq) problems.add(BUNDLE_FILES.manifest, `range ${range.firstSeq}..${range.lastSeq} differs from the records' ${firstSeq}..${lastSeq}`);
   if ((await digest(join(dir, BUNDLE_FILES.csv))).sha256 !== csv.digest('hex')) problems.add(BUNDLE_FILES.csv, 'does not match the records (recomputed from events.jsonl)');
+  if (withOcsf && (await digest(join(dir, BUNDLE_FILES.ocsf))).sha256 !== ocsf.digest('hex')) problems.add(BUNDLE_FILES.ocsf, 'does not match the records (recomputed from events.jsonl)');
   await checkChanges(join(dir, BUNDLE_FILES.changes), changes, problems);
   if (scan.indices.subarray(0, scan.count).some((i) => Number.isNaN(i))) {
     // Out-of-order or out-of-range seqs were reported above; keep the proof check from running on them.

@@ -10,6 +10,7 @@ import { createGzip } from 'node:zlib';
 import { BUNDLE_FILES, BUNDLE_FORMAT, BundleManifest, CSV_HEADER, csvRow, type ExportRequest } from './bundle-format';
 import { ChangeCollector, changesJson, type ChangeSummarizer } from './changes';
 import { buildMultiProof } from './multiproof';
+import { ocsfLine } from './ocsf';
 import { bundleReadme } from './readme';
 import { tarStream } from './tar';
 
@@ -35,6 +36,13 @@ export interface BundleMeta {
   /** Verifier keys (C2SP text) and SPKI PEMs of the keys that may have signed the checkpoint. */
   verifierKeys: readonly string[];
   publicKeyPems: readonly string[];
+  /** Where the exporter got the keys it checked the checkpoint with (manifest `keySource`, README). */
+  keySource?: 'operator' | 'ledger-service';
+  /**
+   * Status and verdicts of the exported changes, looked up once at the end (e.g. from the query service's
+   * lifecycle view) and put in each change's `summary`: keeps no record bodies in memory.
+   */
+  summarizeChanges?: (changeIds: readonly string[]) => Promise<ReadonlyMap<string, Record<string, unknown>>>;
 }
 
 export type BundleProgress = { phase: 'records'; records: number } | { phase: 'proof' | 'archive'; records: number };
@@ -104,17 +112,26 @@ export class BundleWriter {
     private readonly events: HashedFile,
     private readonly csv: HashedFile,
     private readonly leaves: HashedFile,
+    private readonly ocsf: HashedFile | undefined,
     private readonly changes: ChangeCollector,
     private readonly onProgress: (p: BundleProgress) => void,
   ) {}
 
-  static async open(options: { tenant: string; workDir?: string; summarizeChange?: ChangeSummarizer; onProgress?: (p: BundleProgress) => void }): Promise<BundleWriter> {
+  static async open(options: {
+    tenant: string;
+    workDir?: string;
+    summarizeChange?: ChangeSummarizer;
+    /** Also write events.ocsf.jsonl (request `format: "ocsf"`). */
+    ocsf?: boolean;
+    onProgress?: (p: BundleProgress) => void;
+  }): Promise<BundleWriter> {
     const dir = await mkdtemp(join(options.workDir ?? tmpdir(), 'audit-export-'));
     const events = await HashedFile.open(dir, BUNDLE_FILES.events);
     const csv = await HashedFile.open(dir, BUNDLE_FILES.csv);
     const leaves = await HashedFile.open(dir, BUNDLE_FILES.leaves);
+    const ocsf = options.ocsf ? await HashedFile.open(dir, BUNDLE_FILES.ocsf) : undefined;
     await csv.write(CSV_HEADER);
-    return new BundleWriter(dir, options.tenant, events, csv, leaves, new ChangeCollector(options.summarizeChange), options.onProgress ?? (() => undefined));
+    return new BundleWriter(dir, options.tenant, events, csv, leaves, ocsf, new ChangeCollector(options.summarizeChange), options.onProgress ?? (() => undefined));
   }
 
   get count(): number {
@@ -131,6 +148,7 @@ export class BundleWriter {
       entry = JSON.parse(record.canonical) as Record<string, unknown>;
       if (entry.tenant !== this.tenant || entry.seq !== record.seq) throw new RangeError(`record ${record.seq} is not seq ${record.seq} of tenant ${this.tenant}`);
       await this.events.write(`${record.canonical}\n`);
+      if (this.ocsf) await this.ocsf.write(ocsfLine(entry));
       this.changes.add(entry);
     } else {
       this.redacted++;
@@ -161,18 +179,20 @@ export class BundleWriter {
       const { root, nodes } = buildMultiProof(meta.treeLeaves, indices);
       if (!root.equals(meta.checkpoint.rootHash)) throw new RangeError(`the leaves do not hash to the checkpoint root of size ${meta.checkpoint.size}`);
 
+      if ((meta.request.format === 'ocsf') !== (this.ocsf !== undefined)) throw new RangeError('request.format "ocsf" and the writer\'s ocsf option disagree');
       const files = [await this.events.close(), await this.csv.close(), await this.leaves.close()];
+      if (this.ocsf) files.push(await this.ocsf.close());
       const multiproof = await HashedFile.open(this.dir, BUNDLE_FILES.multiproof);
       await multiproof.write(`# audit-ledger multiproof v1: tree ${meta.checkpoint.size}, ${nodes.length} nodes as "<level> <index> <base64 hash>"\n`);
       for (const node of nodes) await multiproof.write(`${node.level} ${node.index} ${node.hash.toString('base64')}\n`);
       files.push(await multiproof.close());
 
       const small: [string, string][] = [
-        [BUNDLE_FILES.changes, changesJson(this.changes.result())],
+        [BUNDLE_FILES.changes, changesJson(await this.changeEntries(meta))],
         [BUNDLE_FILES.checkpoint, meta.checkpointNote],
         [BUNDLE_FILES.verifierKeys, meta.verifierKeys.map((k) => `${k}\n`).join('')],
         ...meta.publicKeyPems.map((pem, i): [string, string] => [`keys/public-key-${i + 1}.pem`, pem.endsWith('\n') ? pem : `${pem}\n`]),
-        [BUNDLE_FILES.readme, bundleReadme(meta.tenant, meta.checkpoint.origin, meta.checkpoint.size)],
+        [BUNDLE_FILES.readme, bundleReadme(meta.tenant, meta.checkpoint.origin, meta.checkpoint.size, { ocsf: this.ocsf !== undefined, keySource: meta.keySource })],
       ];
       for (const [name, text] of small) {
         const file = await HashedFile.open(this.dir, name);
@@ -190,6 +210,7 @@ export class BundleWriter {
         range: { firstSeq: this.firstSeq, lastSeq: this.lastSeq },
         counts: { records: this.records, redacted: this.redacted, changes: this.changes.size },
         checkpoint: { origin: meta.checkpoint.origin, size: meta.checkpoint.size, rootHash: meta.checkpoint.rootHash.toString('base64') },
+        ...(meta.keySource ? { keySource: meta.keySource } : {}),
         files: files.sort((a, b) => a.path.localeCompare(b.path)),
       });
       const manifestText = `${JSON.stringify(manifest, null, 2)}\n`;
@@ -209,8 +230,18 @@ export class BundleWriter {
 
   /** Removes the staging directory (also done by finish). */
   async abort(): Promise<void> {
-    for (const file of [this.events, this.csv, this.leaves]) file.destroy();
+    for (const file of [this.events, this.csv, this.leaves, this.ocsf]) file?.destroy();
     await rm(this.dir, { recursive: true, force: true });
+  }
+
+  private async changeEntries(meta: BundleMeta) {
+    const changes = this.changes.result();
+    if (!meta.summarizeChanges || changes.length === 0) return changes;
+    const summaries = await meta.summarizeChanges(changes.map((c) => c.changeId));
+    return changes.map((c) => {
+      const summary = summaries.get(c.changeId);
+      return summary ? { ...c, summary } : c;
+    });
   }
 
   private remember(index: number, leafHash: Buffer): void {

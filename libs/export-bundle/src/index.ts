@@ -6,3 +6,4 @@ export type { BundleProblem, BundleVerdict, VerifyBundleOptions } from './bundle
 export type { ChangeEntry, ChangeSummarizer } from './changes';
 export { MultiProofError, buildMultiProof, verifyMultiProof } from './multiproof';
 export type { ProofNode } from './multiproof';
+export { OCSF_CLASSES, OCSF_MAPPING, OCSF_VERSION, ocsfLine, toOcsf } from './ocsf';

@@ -1,5 +1,25 @@
+import { OCSF_VERSION } from './ocsf';
+
 /** README.txt of a bundle: what is inside and how to check it without trusting whoever handed it over. */
-export function bundleReadme(tenant: string, origin: string, size: number): string {
+export function bundleReadme(tenant: string, origin: string, size: number, options: { ocsf?: boolean; keySource?: 'operator' | 'ledger-service' | undefined } = {}): string {
+  const ocsf = options.ocsf
+    ? `  events.ocsf.jsonl      the same records mapped to OCSF ${OCSF_VERSION} events (one per record with a payload;
+                         mapping table in libs/export-bundle/README.md), recomputed by the verifier too
+`
+    : '';
+  const keys =
+    options.keySource === 'ledger-service'
+      ? `
+Key source: the exporting service checked the checkpoint with keys it fetched from the ledger service's
+GET /v1/keys at export time, i.e. from the server being exported, not with keys its operator configured.
+That check only shows the checkpoint matches what that server publishes. Verify with a key you obtained
+independently.
+`
+      : options.keySource === 'operator'
+        ? `
+Key source: the exporter checked the checkpoint with keys its operator configured before writing.
+`
+        : '';
   return `Audit ledger export — tenant ${tenant}
 =====================================================================
 
@@ -25,8 +45,9 @@ What is checked:
   3. proof/multiproof.txt with the leaf hashes reproduces the Merkle root (RFC 9162) of the checkpoint.
   4. proof/checkpoint.note is a C2SP signed note, signed by the key you gave, whose origin names this
      tenant's log and whose size covers every exported seq.
-  5. events.csv and changes.json are recomputed from the records and must match (changes.json's
-     "summary" fields, the query service's verdicts at export time, are not recomputed).
+  5. events.csv, changes.json (and events.ocsf.jsonl when present) are recomputed from the records and
+     must match (changes.json's "summary" fields, the query service's verdicts at export time, are not
+     recomputed).
   6. For a plain time-range export ("contiguous": true in the manifest) no seq in the range is missing.
 
 Files:
@@ -38,9 +59,9 @@ Files:
   proof/checkpoint.note  the signed checkpoint
   proof/leaves.txt       "<seq> <base64 leaf hash>[ redacted]" for every exported record
   proof/multiproof.txt   "<level> <index> <base64 hash>": the tree nodes the records do not determine
-  keys/                  verifier keys (C2SP vkey text) and SPKI PEM public keys
+${ocsf}  keys/                  verifier keys (C2SP vkey text) and SPKI PEM public keys
 
 The manifest itself is not signed: the ledger records every export as an "export.created" event whose
 details carry the manifest's SHA-256, so who asked for what can be checked against the ledger later.
-`;
+${keys}`;
 }

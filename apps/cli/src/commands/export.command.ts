@@ -10,17 +10,20 @@ export const exportCommand: CliCommand = {
   name: 'export',
   summary: 'write a compliance export bundle (records, CSV, changes, signed checkpoint, proofs) from Postgres',
   help: `usage:
-  audit-ledger export --tenant <t> [--from <time>] [--to <time>] [--change <changeId>] --out <bundle.tar.gz>
-                      (--vkey <vkey> | --public-key <key.pem>)... [--requested-by <who>]
+  audit-ledger export --tenant <t> [--from <time>] [--to <time>] [--change <changeId>] [--format bundle|ocsf]
+                      --out <bundle.tar.gz> (--vkey <vkey> | --public-key <key.pem>)... [--requested-by <who>]
 
 Reads the tenant's ledger directly from Postgres (DATABASE_URL) and nothing else, and writes a bundle
 that verifies offline with \`audit-ledger verify-export\`. --from (inclusive) and --to (exclusive) are
 RFC 3339 times of ledger recording (recordedAt), so a time range is a gapless seq range. Only records
 covered by the latest signed checkpoint are exported. The checkpoint is verified with the given keys
 before anything is written, and the keys travel in the bundle for comparison. Streams rows: memory
-stays bounded (about 72 bytes per record for the proof). Progress goes to stderr.
+stays bounded (about 72 bytes per record for the proof). Progress goes to stderr. --format ocsf adds
+events.ocsf.jsonl (each record mapped to an OCSF 1.3.0 event, table in libs/export-bundle/README.md),
+covered by the manifest and recomputed by verify-export.
 
---query (the search language) needs the query service's parser: use POST /v1/exports with {"query": …}.
+--query (the search language) is not offered here: its parser and in-memory matcher belong to the query
+service (apps/query/src/search), which the CLI may not embed. Use POST /v1/exports with {"query": …}.
 Exports made here are not recorded as export.created events (this is the operator's direct database
 path); the API records every export it makes.
 
@@ -38,6 +41,7 @@ example:
         to: { type: 'string' },
         change: { type: 'string' },
         query: { type: 'string' },
+        format: { type: 'string' },
         out: { type: 'string' },
         vkey: { type: 'string', multiple: true },
         'public-key': { type: 'string', multiple: true },
@@ -48,6 +52,8 @@ example:
     if (!values.tenant) throw new UsageError('give --tenant <tenant>');
     if (!values.out) throw new UsageError('give --out <bundle.tar.gz>');
     if (values.query !== undefined) throw new UsageError('--query is served by the query service (POST /v1/exports), which owns the search language');
+    const format = values.format ?? 'bundle';
+    if (format !== 'bundle' && format !== 'ocsf') throw new UsageError('--format must be bundle or ocsf');
     const from = time('--from', values.from);
     const to = time('--to', values.to);
     const vkeys = (values.vkey ?? []).map((v) => parseVerifierKey(v));
@@ -65,9 +71,10 @@ example:
           exportId: randomUUID(),
           now,
           requestedBy: { id: values['requested-by'] ?? io.env.USER ?? 'cli', roles: [], via: 'cli' },
-          request: { ...(from ? { from } : {}), ...(to ? { to } : {}), ...(values.change ? { change: values.change } : {}) },
+          request: { ...(from ? { from } : {}), ...(to ? { to } : {}), ...(values.change ? { change: values.change } : {}), ...(format === 'ocsf' ? { format } : {}) },
           trustedKeys: vkeys,
           publicKeyPems: pems,
+          keySource: 'operator',
           onProgress: (p) => io.stderr(`export: ${p.phase} ${p.records}${p.total ? `/${p.total}` : ''}\n`),
         },
         out,
