@@ -119,6 +119,22 @@ describe('web console in headless Chromium (real ledger, ingest, query)', () => 
     await hasText(page.getByTestId('who'), `tenant ${asTenant}`);
   }
 
+  /** The newest alert of a rule, once alerting in the query service has evaluated the events that fire it. */
+  async function alertOf(ruleId: string): Promise<{ id: string; state: string }> {
+    const token = await mintDevToken({ sub: 'test', tenant, roles: ['analyst'], groups: [] }, JWT);
+    let found: { id: string; state: string } | undefined;
+    await expectEventually(
+      async () => {
+        const res = await query.inject({ method: 'GET', url: `/v1/alerts?ruleId=${encodeURIComponent(ruleId)}`, headers: { authorization: `Bearer ${token}` } });
+        expect(res.statusCode).toBe(200);
+        found = (res.json() as { alerts: { id: string; state: string }[] }).alerts[0];
+        expect(found).toBeDefined();
+      },
+      { timeoutMs: 45_000 },
+    );
+    return found!;
+  }
+
   const shot = (name: string) => page.screenshot({ path: join(SHOTS, `console-${name}.png`), fullPage: true });
 
   beforeAll(async () => {
@@ -245,20 +261,136 @@ describe('web console in headless Chromium (real ledger, ingest, query)', () => 
     await shot('change-story');
   });
 
-  it('shows ledger status to an auditor and the alerts placeholder', async () => {
+  it('shows ledger status to an auditor', async () => {
     await signIn(tenant, 'auditor');
     await page.goto(`${base}/#/ledger`);
     await hasText(page.getByTestId('checkpoint-signature'), '✓ Ed25519 signature by test-ledger-key');
     expect(Number(await page.getByTestId('checkpoint-size').textContent())).toBeGreaterThanOrEqual(seeded);
     await seen(page.getByTestId('projection-opensearch'));
     await shot('ledger-status');
+  });
+
+  const mismatchRow = () => page.locator('tr[data-rule-id="builtin.artifact-mismatch"]');
+  const ruleId = 'console-staging-config';
+  const ruleName = 'Staging config change by the console test';
+
+  it('lists the artifact-mismatch alert to an analyst with its evidence, and offers no acknowledge or resolve', async () => {
+    await alertOf('builtin.artifact-mismatch');
+    await signIn(tenant, 'analyst');
     await page.goto(`${base}/#/alerts`);
-    await hasText(page.getByTestId('alerts-placeholder'), 'Alerting is not available yet');
+    await seen(page.getByRole('heading', { name: 'Alerts' }));
+    await hasAttr(mismatchRow(), 'data-state', 'firing');
+    await hasText(mismatchRow(), 'Deployed artifact differs from the approved one');
+    await hasText(mismatchRow(), 'critical');
+    await seen(mismatchRow().getByRole('link', { name: `Change ${changeId}` }));
+    await hasCount(mismatchRow().getByRole('button', { name: /^(Acknowledge|Resolve)/ }), 0);
+    await hasText(page.getByTestId('alerts-readonly'), 'needs the auditor role');
+    await hasCount(page.getByRole('link', { name: 'Alert rules' }), 0);
+
+    // The evidence links to the change's events in the search.
+    await mismatchRow().getByRole('link', { name: `Events of change ${changeId}` }).click();
+    await hasValue(page.getByLabel('Query', { exact: true }), `change:"${changeId}"`);
+    await hasText(page.locator('table.events tbody'), 'deployment.failed');
+    await lacksText(page.locator('table.events tbody'), 'checkout');
+
+    await page.goto(`${base}/#/rules`);
+    await hasText(page.getByRole('alert'), 'needs the admin role');
+  });
+
+  it('lets an admin create a rule, refusing a bad one with each error beside its input', async () => {
+    await signIn(tenant, 'admin');
+    await page.getByRole('link', { name: 'Alert rules' }).click();
+    await hasAttr(page.locator('tr[data-rule-id="builtin.artifact-mismatch"]'), 'data-version', '0');
+
+    await page.getByLabel('Rule id').fill(ruleId);
+    await page.getByLabel('Type', { exact: true }).selectOption('frequency');
+    await page.getByLabel('Filter', { exact: true }).fill('actor:(');
+    await page.getByLabel('Threshold', { exact: true }).fill('0');
+    await page.getByLabel('Window', { exact: true }).fill('5 minutes');
+    await page.getByRole('button', { name: 'Save rule' }).click();
+    await hasText(page.getByTestId('rule-errors'), 'The alert rule is not valid');
+    await hasText(page.getByTestId('rule-window-error'), 'must be a number followed by s, m, h or d');
+    await hasText(page.getByTestId('rule-filter-error'), 'position');
+    await hasText(page.getByTestId('rule-threshold-error'), /1/);
+    await seen(page.getByTestId('rule-name-error'));
+    await hasAttr(page.getByLabel('Window', { exact: true }), 'aria-invalid', 'true');
+    expect(await page.getByLabel('Window', { exact: true }).getAttribute('aria-describedby')).toContain('rule-window-error');
+    await shot('rules-invalid');
+    await hasCount(page.locator(`tr[data-rule-id="${ruleId}"]`), 0);
+
+    // A bad id is refused by the service (400) and shown beside the id.
+    await page.getByLabel('Rule id').fill('Not An Id');
+    await page.getByRole('button', { name: 'Check without saving' }).click();
+    await hasText(page.getByTestId('rule-ruleId-error'), 'must match');
+
+    await page.getByLabel('Rule id').fill(ruleId);
+    await page.getByLabel('Type', { exact: true }).selectOption('match');
+    await page.getByLabel('Name', { exact: true }).fill(ruleName);
+    await page.getByLabel('Severity', { exact: true }).selectOption('high');
+    await page.getByLabel('Filter', { exact: true }).fill('type:config.changed resource:console-alert-target');
+    await page.getByRole('button', { name: 'Save rule' }).click();
+    await hasText(page.getByTestId('rules-status'), `Rule ${ruleId} created — version 1`);
+    await hasCount(page.getByTestId('rule-errors'), 0);
+    await hasAttr(page.locator(`tr[data-rule-id="${ruleId}"]`), 'data-enabled', 'true');
+    await shot('rules');
+  });
+
+  it('fires the new rule on an event sent through ingest; an auditor acknowledges, then resolves it', async () => {
+    await emit(tenant, [{ type: 'config.changed', occurredAt: minutesAgo(1), actor: { id: 'dave', type: 'user', roles: [], teams: [] }, resource: { kind: 'service', id: 'console-alert-target', environment: 'staging' } }]);
+    await alertOf(ruleId);
+
+    await signIn(tenant, 'auditor');
+    await page.goto(`${base}/#/alerts`);
+    await page.getByLabel('Rule', { exact: true }).selectOption(ruleId);
+    const row = page.locator(`tr[data-rule-id="${ruleId}"]`);
+    await hasCount(row, 1);
+    await hasAttr(row, 'data-state', 'firing');
+    await hasText(row, ruleName);
+    await shot('alerts');
+
+    await row.getByRole('button', { name: `Acknowledge alert: ${ruleName}` }).click();
+    await hasText(page.getByTestId('alerts-status'), `acknowledged by dev-auditor@${tenant}`);
+    await hasAttr(row, 'data-state', 'acknowledged');
+    await hasCount(row.getByRole('button', { name: /^Acknowledge/ }), 0);
+
+    // The state filter asks the service again: the alert is acknowledged, no longer firing.
+    await page.getByLabel('State').selectOption('firing');
+    await hasText(page.getByTestId('alerts-status'), `0 alerts firing of rule ${ruleId}`);
+    await page.getByLabel('State').selectOption('acknowledged');
+    await hasAttr(row, 'data-state', 'acknowledged');
+
+    await row.getByRole('button', { name: `Resolve alert: ${ruleName}` }).click();
+    await hasText(page.getByTestId('alerts-status'), `resolved by dev-auditor@${tenant}`);
+    await hasAttr(row, 'data-state', 'resolved');
+    await row.getByRole('button', { name: 'Details' }).click();
+    await hasText(page.getByTestId('alert-detail'), `by dev-auditor@${tenant}`);
+  });
+
+  it('shows the conflict the service answers when someone else acknowledged the alert first', async () => {
+    const alert = await alertOf('builtin.artifact-mismatch');
+    await page.goto(`${base}/#/alerts`);
+    await page.getByLabel('State').selectOption('');
+    await page.getByLabel('Rule', { exact: true }).selectOption('');
+    await hasAttr(mismatchRow(), 'data-state', 'firing');
+
+    // Another auditor acknowledges it while this page still shows it firing.
+    const other = await mintDevToken({ sub: 'other-auditor', tenant, roles: ['auditor'], groups: [] }, JWT);
+    const acked = await query.inject({ method: 'POST', url: `/v1/alerts/${encodeURIComponent(alert.id)}/ack`, headers: { authorization: `Bearer ${other}` } });
+    expect(acked.statusCode).toBe(200);
+
+    await mismatchRow().getByRole('button', { name: /^Acknowledge alert/ }).click();
+    await hasText(page.getByTestId('alerts-error'), '409 Conflict — the alert is already acknowledged');
+    await hasAttr(mismatchRow(), 'data-state', 'acknowledged');
+    await shot('alerts-conflict');
   });
 
   it('keeps a viewer out of auditor and analyst pages, and its proof is partial, not verified', async () => {
     await signIn(tenant, 'viewer');
     await hasCount(page.getByRole('link', { name: 'Ledger status' }), 0);
+    await hasCount(page.getByRole('link', { name: 'Alerts' }), 0);
+    await hasCount(page.getByRole('link', { name: 'Alert rules' }), 0);
+    await page.goto(`${base}/#/alerts`);
+    await hasText(page.getByRole('alert'), 'needs the analyst role');
     await page.goto(`${base}/#/ledger`);
     await seen(page.getByRole('heading', { name: 'Not available' }));
     await page.goto(`${base}/#/changes/${encodeURIComponent(changeId)}`);
@@ -282,6 +414,10 @@ describe('web console in headless Chromium (real ledger, ingest, query)', () => 
     await signIn(otherTenant, 'analyst');
     await hasText(page.locator('table.events tbody'), 'mallory');
     await lacksText(page.locator('table.events tbody'), 'payments-db');
+    await page.goto(`${base}/#/alerts`);
+    await hasText(page.getByTestId('alerts-status'), 'alert');
+    await hasCount(mismatchRow(), 0);
+    await hasCount(page.locator(`tr[data-rule-id="${ruleId}"]`), 0);
     await page.goto(`${base}/#/changes/${encodeURIComponent(changeId)}`);
     await hasText(page.getByRole('alert'), '404');
   });

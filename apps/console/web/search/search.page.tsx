@@ -27,8 +27,9 @@ const FACET_LABELS: Record<FacetName, string> = { type: 'Type', actor: 'Actor', 
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
 const field = (e: Record<string, unknown>, a: string, b: string) => str((e[a] as Record<string, unknown> | undefined)?.[b]);
 
-export function SearchPage({ session }: { session: Session }) {
-  const [input, setInput] = useState('');
+/** `initialQuery` (from `#/search?q=…`) is searched on arrival; the page is remounted when it changes. */
+export function SearchPage({ session, initialQuery = '' }: { session: Session; initialQuery?: string }) {
+  const [input, setInput] = useState(initialQuery);
   const [preset, setPreset] = useState<RangePreset>('all');
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
@@ -98,7 +99,7 @@ export function SearchPage({ session }: { session: Session }) {
   }, [page?.nextCursor, loadMore]);
 
   useEffect(() => {
-    void run('');
+    void run(initialQuery);
     // First load only; later searches run on submit or facet clicks.
   }, []);
 

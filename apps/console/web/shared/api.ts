@@ -32,6 +32,19 @@ export async function apiGet<T>(service: Service, path: string, token: string, p
   return body as T;
 }
 
+/** POST/PUT with an optional JSON body; the answer (or the problem) is read as `apiGet` does. */
+export async function apiSend<T>(service: Service, method: 'POST' | 'PUT', path: string, token: string, body?: unknown, params: Record<string, string | undefined> = {}): Promise<T> {
+  const search = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) search.set(k, v);
+  const qs = search.toString();
+  const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(`/api/${service}${path}${qs ? `?${qs}` : ''}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const answer = (await res.json().catch(() => ({}))) as unknown;
+  if (!res.ok) throw new ApiError(res.status, (answer ?? {}) as Problem);
+  return answer as T;
+}
+
 export async function devLogin(tenant: string, role: string): Promise<string> {
   const res = await fetch('/dev-login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tenant, role }) });
   const body = (await res.json().catch(() => ({}))) as { token?: string } & Problem;
