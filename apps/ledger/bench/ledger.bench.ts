@@ -15,7 +15,7 @@ import { LedgerEnv } from '../src/config';
  * Ledger throughput, in one run on the same events: (1) events committed per second by the real writer
  * (Kafka → one transaction per batch → Postgres, sustained over N events already waiting on the topic),
  * (2) raw Postgres COPY of equivalent rows (psql \copy), (3) verification rate of the stored ledger.
- *   node -r @swc-node/register apps/ledger/bench/ledger.bench.ts [--events 100000] [--tenants 4]
+ *   node -r @swc-node/register apps/ledger/bench/ledger.bench.ts [--events 100000] [--tenants 8] [--partitions 3] [--concurrency 1]
  * Needs the local infrastructure (npm run infra:up) and DATABASE_URL (default: database audit_test).
  */
 function arg(name: string, fallback: number): number {
@@ -25,13 +25,15 @@ function arg(name: string, fallback: number): number {
 
 async function main(): Promise<void> {
   const events = arg('events', 100_000);
-  const tenantCount = arg('tenants', 4);
+  const tenantCount = arg('tenants', 8);
+  const partitions = arg('partitions', 3);
+  const concurrency = arg('concurrency', 1);
   const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/audit_test';
   const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
   const namespace = `bench${randomBytes(3).toString('hex')}`;
   const tenants = Array.from({ length: tenantCount }, (_, i) => `bench-${namespace}-${i}`);
   const kafka = new Kafka({ clientId: 'ledger-bench', brokers, logLevel: logLevel.NOTHING });
-  await ensureTopics(kafka, ['ingested', 'committed', 'checkpoints', 'dlq'].map((k) => ({ name: topicName(k as 'ingested', namespace) })));
+  await ensureTopics(kafka, ['ingested', 'committed', 'checkpoints', 'dlq'].map((k) => ({ name: topicName(k as 'ingested', namespace) })), { partitions });
 
   const now = new Date();
   const batch = Array.from({ length: events }, (_, i) => anAcceptedEvent(tenants[i % tenantCount]!, {}, now));
@@ -53,7 +55,7 @@ async function main(): Promise<void> {
   const started = process.hrtime.bigint();
   const app = await bootService(
     { service: 'ledger', env: LedgerEnv, module: (c, l) => AppModule.forRoot(c, l), uses: { postgres: true, kafka: true } },
-    { DATABASE_URL: databaseUrl, KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC_NAMESPACE: namespace, LEDGER_SIGNING_KEY: key.privateKeyPem, LEDGER_KEY_NAME: 'bench' },
+    { DATABASE_URL: databaseUrl, KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC_NAMESPACE: namespace, LEDGER_SIGNING_KEY: key.privateKeyPem, LEDGER_KEY_NAME: 'bench', LEDGER_PARTITION_CONCURRENCY: String(concurrency) },
   );
   let committed = 0;
   while (committed < events) {
@@ -79,7 +81,7 @@ async function main(): Promise<void> {
   await pool.end();
 
   const rows = [
-    ['events', String(events), `${tenantCount} tenants, ${(bytes / events).toFixed(0)} B/event avg`],
+    ['events', String(events), `${tenantCount} tenants, ${(bytes / events).toFixed(0)} B/event avg, ${partitions} partitions, ${concurrency} appended at once`],
     ['ledger commit (Kafka → Postgres, hashed, chained)', `${Math.round(events / commitSeconds)} events/s`, `${commitSeconds.toFixed(2)} s incl. service start`],
     ['raw Postgres COPY of the same rows', `${Math.round(events / copySeconds)} rows/s`, `${copySeconds.toFixed(2)} s (psql \\copy, no hashing)`],
     ['commit / raw COPY', `${((copySeconds / commitSeconds) * 100).toFixed(0)} %`, ''],

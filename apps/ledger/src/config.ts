@@ -13,6 +13,11 @@ export const LedgerEnv = {
   /** Kafka session timeout: how long a dead writer keeps its partitions before another takes over. */
   LEDGER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(300_000).default(30_000),
   /** Most events appended in one Postgres transaction. */
+  /**
+   * Partitions one instance appends at the same time, each in its own transaction (tenants never share a
+   * partition, so these never wait on each other's chain heads). 1 = one transaction at a time.
+   */
+  LEDGER_PARTITION_CONCURRENCY: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(32, 'must be at most 32').default(1),
   LEDGER_MAX_BATCH: z.coerce.number().int().min(1).max(20_000).default(5_000),
   /** Sign a checkpoint for a tenant with new records at least this often… */
   CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(50).default(1_000),

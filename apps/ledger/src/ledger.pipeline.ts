@@ -80,6 +80,7 @@ export class LedgerPipeline implements OnApplicationBootstrap, OnApplicationShut
       dlq: this.publisher,
       maxBytesPerPartition: 16 * 1024 * 1024,
       sessionTimeoutMs: this.config.LEDGER_SESSION_TIMEOUT_MS,
+      partitionsConsumedConcurrently: this.config.LEDGER_PARTITION_CONCURRENCY,
       handle: (records, ctx) => this.append(records, topic, ctx.partition, ctx.lastOffset),
       onBatchDone: ({ partition, lastOffset, highWatermark }) => this.lag.set({ partition: String(partition) }, Number(BigInt(highWatermark) - BigInt(lastOffset) - 1n)),
     });

@@ -18,6 +18,7 @@ import { ProjectionStatusHttpController } from './projections/projection-status/
 import { AuditReadRecorder } from './reads/audit-read.recorder';
 import { SearchEventsHandler } from './search/search-events/search-events.handler';
 import { SearchEventsHttpController } from './search/search-events/search-events.http.controller';
+import { SiemSinks } from './siem/siem-sinks';
 
 export type { QueryConfig } from './config';
 
@@ -56,6 +57,7 @@ export class AppModule {
       ListChangesHandler,
       ProjectionStatusHandler,
       ...ALERTING_PROVIDERS,
+      SiemSinks,
     ];
     return {
       module: AppModule,

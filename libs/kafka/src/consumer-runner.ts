@@ -49,6 +49,12 @@ export interface ConsumerRunnerOptions<T> {
   maxBytesPerPartition?: number;
   /** How long a silent member keeps its partitions (a SIGKILLed instance holds them this long). */
   sessionTimeoutMs?: number;
+  /**
+   * Partitions whose batches are handled at the same time (default 1). Batches of one partition are
+   * always handled in order, one after the other; the handler must be safe to run for two partitions
+   * at once.
+   */
+  partitionsConsumedConcurrently?: number;
   onBatchDone?(info: { partition: number; count: number; lastOffset: string; highWatermark: string }): void;
 }
 
@@ -102,7 +108,7 @@ export class ConsumerRunner<T> {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
       eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
         if (batch.messages.length === 0 || !isRunning() || isStale()) return;
         const parsed = batch.messages.map((m) => this.parse(m, batch.partition));
