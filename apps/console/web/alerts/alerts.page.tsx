@@ -212,6 +212,7 @@ export function AlertsPage({ session }: { session: Session }) {
                         className="link"
                         aria-expanded={open}
                         aria-controls={`alert-detail-${a.id}`}
+                        aria-label={`Details of alert: ${a.title}`}
                         ref={(el) => {
                           if (el) detailButtons.current.set(a.id, el);
                           else detailButtons.current.delete(a.id);
