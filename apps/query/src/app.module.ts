@@ -12,6 +12,7 @@ import { ListChangesHandler } from './changes/list-changes/list-changes.handler'
 import { ListChangesHttpController } from './changes/list-changes/list-changes.http.controller';
 import { CLOCK, ID_GENERATOR, systemClock, uuidv7Ids, type Clock, type IdGenerator } from './clock';
 import type { QueryConfig } from './config';
+import { EXPORT_CONTROLLERS, EXPORT_PROVIDERS } from './exports/exports.providers';
 import { ProjectionConsumers } from './projections/projection-consumers';
 import { ProjectionStatusHandler } from './projections/projection-status/projection-status.handler';
 import { ProjectionStatusHttpController } from './projections/projection-status/projection-status.http.controller';
@@ -57,6 +58,7 @@ export class AppModule {
       ListChangesHandler,
       ProjectionStatusHandler,
       ...ALERTING_PROVIDERS,
+      ...EXPORT_PROVIDERS,
       SiemSinks,
     ];
     return {
@@ -70,7 +72,7 @@ export class AppModule {
           uses: { postgres: true, kafka: true, opensearch: true },
         }),
       ],
-      controllers: [SearchEventsHttpController, ChangeStoryHttpController, ListChangesHttpController, ProjectionStatusHttpController, ...ALERTING_CONTROLLERS],
+      controllers: [SearchEventsHttpController, ChangeStoryHttpController, ListChangesHttpController, ProjectionStatusHttpController, ...ALERTING_CONTROLLERS, ...EXPORT_CONTROLLERS],
       providers,
     };
   }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { authEnv } from '@audit/auth';
 import { baseEnv, port } from '@audit/config';
 import { alertingEnv } from './alerting/alerting.config';
+import { exportsEnv } from './exports/exports.config';
 import { siemEnv } from './siem/siem.config';
 
 const PROJECTIONS = ['postgres', 'opensearch'] as const;
@@ -33,6 +34,7 @@ export const QueryEnv = {
   /** Largest page of search hits. */
   SEARCH_MAX_SIZE: z.coerce.number().int().min(1).max(1000).default(200),
   ...alertingEnv,
+  ...exportsEnv,
   ...siemEnv,
 };
 
