@@ -2,7 +2,7 @@
  * Export and offline-verify rates of the bundle format, on a synthetic ledger built in memory with the
  * ledger's exact bytes (no services: this measures the bundle code, not Postgres reads).
  *
- *   node -r @swc-node/register libs/export-bundle/bench/export.bench.ts [records=100000]
+ *   node -r @swc-node/register libs/export-bundle/bench/export.bench.ts [records=100000] [ocsf]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ import { BundleWriter, verifyBundle } from '../src';
 
 async function main(): Promise<void> {
   const n = Number(process.argv[2] ?? 100_000);
+  const ocsf = process.argv[3] === 'ocsf';
   const tenant = 'bench';
   const key = generateSigningKey('bench-key');
   const dir = await mkdtemp(join(tmpdir(), 'export-bench-'));
@@ -41,11 +42,11 @@ async function main(): Promise<void> {
   let peak = rss0;
   const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
   let t = process.hrtime.bigint();
-  const writer = await BundleWriter.open({ tenant });
+  const writer = await BundleWriter.open({ tenant, ocsf });
   for (let seq = 1; seq <= n; seq++) await writer.add(record(seq));
   const { bytes } = await writer.finish(
     {
-      exportId: 'bench', tenant, createdAt: new Date(), requestedBy: { id: 'bench', roles: [], via: 'cli' }, request: {}, contiguous: true,
+      exportId: 'bench', tenant, createdAt: new Date(), requestedBy: { id: 'bench', roles: [], via: 'cli' }, request: ocsf ? { format: 'ocsf' } : {}, contiguous: true,
       checkpointNote: note, checkpoint: { origin, size: n, rootHash: frontier.root() }, treeLeaves: leaves,
       verifierKeys: [formatVerifierKey(key.verifierKey)], publicKeyPems: [key.publicKeyPem],
     },
@@ -61,7 +62,7 @@ async function main(): Promise<void> {
   await rm(dir, { recursive: true, force: true });
   const mib = (b: number) => (b / 1024 / 1024).toFixed(0);
   process.stdout.write(
-    `${n} records, bundle ${mib(bytes)} MiB\n` +
+    `${n} records${ocsf ? ' with OCSF' : ''}, bundle ${mib(bytes)} MiB\n` +
       `export (write files + multi-proof + tar.gz): ${exportSeconds.toFixed(2)} s = ${Math.round(n / exportSeconds)} events/s, peak RSS ${mib(exportPeak)} MiB (start ${mib(rss0)} MiB)\n` +
       `offline verify (unpack + digests + leaf hashes + CSV/changes + proof + signature): ${verifySeconds.toFixed(2)} s = ${Math.round(n / verifySeconds)} events/s, peak RSS ${mib(peak)} MiB\n`,
   );
