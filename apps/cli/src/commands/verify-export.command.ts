@@ -13,8 +13,8 @@ export const verifyExportCommand: CliCommand = {
 Needs nothing but the bundle and the ledger's public key: no network, no database. Checks that the
 manifest lists exactly the files present with their SHA-256; that every line of events.jsonl is the
 canonical JSON of one of the tenant's records whose leaf hash is the one in proof/leaves.txt, in strictly
-increasing seq order (gapless for a plain time-range export); that events.csv and changes.json are what
-the records give; that proof/multiproof.txt leads from those leaves to the root of proof/checkpoint.note;
+increasing seq order (gapless for a plain time-range export); that events.csv, changes.json and, for an
+OCSF export, events.ocsf.jsonl are what the records give; that proof/multiproof.txt leads from those leaves to the root of proof/checkpoint.note;
 and that the checkpoint is signed by a key you trust, for this tenant's log, and covers every record.
 Take the key from a trusted source, not from the bundle's keys/ folder.
 
