@@ -12,11 +12,11 @@ import { AUTH_OPTIONS, EmitterAuthenticator, type AuthOptions } from './auth/emi
 import { CLOCK, ID_GENERATOR, systemClock, uuidv7Ids, type Clock, type IdGenerator } from './clock';
 import type { IngestConfig } from './config';
 import { DocsHttpController } from './docs/docs.http.controller';
-import { AcceptEventsHandler, UNAVAILABLE_RETRY_AFTER_S } from './events/accept-events/accept-events.handler';
+import { AcceptEventsHandler, OVERLOADED_RETRY_AFTER_S, UNAVAILABLE_RETRY_AFTER_S } from './events/accept-events/accept-events.handler';
 import { AcceptEventsHttpController } from './events/accept-events/accept-events.http.controller';
 import { ConsumeIntakeConsumer } from './intake/consume-intake/consume-intake.consumer';
 import { IdempotencyRepository } from './idempotency/idempotency.repository';
-import { AcceptedEventsPublisher, PUBLISH_TIMEOUT_MS } from './publishing/accepted-events.publisher';
+import { AcceptedEventsPublisher, PUBLISH_OPTIONS, type PublishOptions } from './publishing/accepted-events.publisher';
 import { WebhookSecretRepository } from './webhook-secrets/webhook-secret.repository';
 
 export type { IngestConfig } from './config';
@@ -44,8 +44,16 @@ export class AppModule {
       },
       { provide: CLOCK, useValue: overrides.clock ?? systemClock },
       { provide: ID_GENERATOR, useValue: overrides.newId ?? uuidv7Ids },
-      { provide: PUBLISH_TIMEOUT_MS, useValue: config.PUBLISH_TIMEOUT_MS },
+      {
+        provide: PUBLISH_OPTIONS,
+        useValue: {
+          timeoutMs: config.PUBLISH_TIMEOUT_MS,
+          maxPendingEvents: config.PUBLISH_MAX_PENDING_EVENTS,
+          maxEventsPerSend: config.PUBLISH_MAX_EVENTS_PER_SEND,
+        } satisfies PublishOptions,
+      },
       { provide: UNAVAILABLE_RETRY_AFTER_S, useValue: config.UNAVAILABLE_RETRY_AFTER_S },
+      { provide: OVERLOADED_RETRY_AFTER_S, useValue: config.OVERLOADED_RETRY_AFTER_S },
       {
         provide: AUTH_OPTIONS,
         useValue: {

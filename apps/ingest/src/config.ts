@@ -14,6 +14,12 @@ export const IngestEnv = {
   PORT: port(3001),
   /** How long a request waits for Kafka's acks=all before answering 503 + Retry-After. */
   PUBLISH_TIMEOUT_MS: positiveInt(5_000),
+  /** Validated events waiting for a Kafka send beyond which requests are refused at once with 503. */
+  PUBLISH_MAX_PENDING_EVENTS: positiveInt(20_000),
+  /** Most events one coalesced Kafka send carries (concurrent requests share sends). */
+  PUBLISH_MAX_EVENTS_PER_SEND: positiveInt(2_000),
+  /** Retry-After (seconds) sent with 503 when ingest is over capacity. */
+  OVERLOADED_RETRY_AFTER_S: positiveInt(1),
   /** Retry-After (seconds) sent with 503 when Kafka or Postgres is unavailable. */
   UNAVAILABLE_RETRY_AFTER_S: positiveInt(5),
   /** Token bucket per API key (per instance): sustained requests per second and burst size. */

@@ -10,6 +10,7 @@ import { AcceptedEventsPublisher } from '../../publishing/accepted-events.publis
 import { stampEvents } from './accept-events.stamp';
 
 export const UNAVAILABLE_RETRY_AFTER_S = Symbol('UNAVAILABLE_RETRY_AFTER_S');
+export const OVERLOADED_RETRY_AFTER_S = Symbol('OVERLOADED_RETRY_AFTER_S');
 
 export interface AcceptEventsCommand {
   tenant: string;
@@ -39,11 +40,18 @@ export class AcceptEventsHandler {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(ID_GENERATOR) private readonly newId: IdGenerator,
     @Inject(UNAVAILABLE_RETRY_AFTER_S) private readonly retryAfterS: number,
+    @Inject(OVERLOADED_RETRY_AFTER_S) private readonly overloadedRetryAfterS: number,
     @InjectLogger() private readonly logger: Logger,
   ) {}
 
   async execute(command: AcceptEventsCommand): Promise<Result<AcceptEventsResult>> {
     const { tenant, events, idempotency, via } = command;
+    // Shed before any work (and before the idempotency row): a refused request costs almost nothing.
+    const overloaded = this.publisher.overloaded(events.length);
+    if (overloaded) {
+      this.logger.warn({ tenant, via, count: events.length, reason: overloaded }, 'over capacity, events refused');
+      return fail(Problems.unavailable(`${overloaded}; nothing was accepted, retry after Retry-After with the same idempotency key`, this.overloadedRetryAfterS));
+    }
     const now = this.clock();
     let record: IdempotencyRecord = { requestSha256: idempotency?.requestSha256 ?? Buffer.alloc(32), eventIds: events.map(() => this.newId(now)), receivedAt: now, status: 'pending' };
 
@@ -68,6 +76,9 @@ export class AcceptEventsHandler {
     const outcome = await this.publisher.publish(accepted);
     if (!outcome.ok) {
       this.logger.warn({ tenant, via, reason: outcome.reason, eventIds: record.eventIds }, 'Kafka unavailable, events not accepted');
+      if (outcome.overloaded) {
+        return fail(Problems.unavailable(`${outcome.reason}; nothing was accepted, retry after Retry-After with the same idempotency key`, this.overloadedRetryAfterS));
+      }
       return fail(Problems.unavailable('the event log is unavailable; nothing was accepted, retry with the same idempotency key', this.retryAfterS));
     }
     if (idempotency) {
