@@ -11,6 +11,7 @@ import { mintDevToken } from '@audit/auth';
 import { parseEnv } from '@audit/config';
 import type { AuditEventInput } from '@audit/contracts';
 import { createPool, type Pool } from '@audit/db';
+import { verifyBundle } from '@audit/export-bundle';
 import { createLogger } from '@audit/observability';
 import { OPENSEARCH } from '@audit/service-shell';
 import { aTenant, expectEventually } from '@audit/testing';
@@ -92,6 +93,7 @@ describe('web console in headless Chromium (real ledger, ingest, query)', () => 
   let base = '';
   let bundle = '';
   let profile = '';
+  let exportDir = '';
 
   const listen = async (s: Server) => {
     await new Promise<void>((ok) => s.listen(0, '127.0.0.1', ok));
@@ -150,7 +152,18 @@ describe('web console in headless Chromium (real ledger, ingest, query)', () => 
     await ledger.app!.listen(0, '127.0.0.1');
     const logger = createLogger('console-test', 'warn');
     ingest = await createIngestApp(parseEnv(IngestEnv, { ...process.env, KAFKA_TOPIC_NAMESPACE: ledger.namespace, LOG_LEVEL: 'warn', INTAKE_ENABLED: 'false' }), logger);
-    const queryConfig = parseEnv(QueryEnv, { ...process.env, LOG_LEVEL: 'warn', KAFKA_TOPIC_NAMESPACE: ledger.namespace, OPENSEARCH_INDEX_PREFIX: prefix, QUERY_CONSUMER_GROUP_PREFIX: ledger.namespace });
+    exportDir = mkdtempSync(join(tmpdir(), 'console-exports-'));
+    const queryConfig = parseEnv(QueryEnv, {
+      ...process.env,
+      LOG_LEVEL: 'warn',
+      KAFKA_TOPIC_NAMESPACE: ledger.namespace,
+      OPENSEARCH_INDEX_PREFIX: prefix,
+      QUERY_CONSUMER_GROUP_PREFIX: ledger.namespace,
+      // Exports: bundles in a scratch directory, checkpoint keys from this test's ledger, jobs picked up quickly.
+      EXPORT_DIR: exportDir,
+      EXPORT_LEDGER_URL: await ledger.app!.getUrl(),
+      EXPORT_POLL_MS: '200',
+    });
     query = await createQueryApp(queryConfig, logger);
     await query.listen(0, '127.0.0.1');
 
@@ -200,7 +213,7 @@ describe('web console in headless Chromium (real ledger, ingest, query)', () => 
     await ingest?.close();
     await ledger.close();
     await pool?.end();
-    for (const dir of [bundle, profile]) if (dir) rmSync(dir, { recursive: true, force: true });
+    for (const dir of [bundle, profile, exportDir]) if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('signs in, searches, shows a syntax error at its position, and refines by a facet', async () => {
@@ -246,7 +259,7 @@ describe('web console in headless Chromium (real ledger, ingest, query)', () => 
     await hasCount(dialog, 0);
   });
 
-  it('shows the change story with the artifact mismatch flagged and the failure, export disabled', async () => {
+  it('shows the change story with the artifact mismatch flagged and the failure, export disabled for an analyst', async () => {
     await page.goto(`${base}/#/changes/${encodeURIComponent(changeId)}`);
     await seen(page.getByRole('heading', { name: `Change ${changeId}` }));
     await hasAttr(page.getByTestId('verdict-artifact'), 'data-verdict', 'no');
@@ -258,6 +271,7 @@ describe('web console in headless Chromium (real ledger, ingest, query)', () => 
     await hasCount(page.locator('.timeline li'), 6);
     await hasText(page.locator('.timeline'), 'roles sre-lead');
     await hasAttr(page.getByRole('button', { name: 'Export change' }), 'aria-disabled', 'true');
+    await hasText(page.locator('#export-why'), 'Exports need the auditor role');
     await shot('change-story');
   });
 
@@ -382,6 +396,25 @@ describe('web console in headless Chromium (real ledger, ingest, query)', () => 
     await hasText(page.getByTestId('alerts-error'), '409 Conflict — the alert is already acknowledged');
     await hasAttr(mismatchRow(), 'data-state', 'acknowledged');
     await shot('alerts-conflict');
+  });
+
+  it('exports the change for an auditor and downloads a bundle that verifies offline against the ledger key', async () => {
+    await page.goto(`${base}/#/changes/${encodeURIComponent(changeId)}`);
+    await seen(page.getByRole('heading', { name: `Change ${changeId}` }));
+    await page.getByRole('button', { name: 'Export change' }).click();
+    const status = page.getByTestId('export-status');
+    await hasAttr(status, 'data-export-status', 'succeeded', 60_000);
+    await hasText(status, 'Export ready');
+    await shot('change-export');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /^Download bundle/ }).click()]);
+    expect(download.suggestedFilename()).toMatch(new RegExp(`^audit-export-${tenant}-[0-9a-f-]+\\.tar\\.gz$`));
+    const file = join(exportDir, `downloaded-${download.suggestedFilename()}`);
+    await download.saveAs(file);
+    const verdict = await verifyBundle(file, { trustedKeys: ledger.trustedKeys, tenant });
+    expect(verdict.problems).toEqual([]);
+    expect(verdict.ok).toBe(true);
+    expect(verdict.records).toBe(changeEvents(changeId).length);
   });
 
   it('keeps a viewer out of auditor and analyst pages, and its proof is partial, not verified', async () => {

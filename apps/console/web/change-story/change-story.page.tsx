@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { EventDrawer } from '../proof/event-drawer';
+import { ExportChange } from './export-change';
 import { apiGet, describeError } from '../shared/api';
 import type { Session } from '../shared/session';
 
@@ -88,15 +89,7 @@ export function ChangeStoryPage({ session, changeId }: { session: Session; chang
             <strong>{story.status.replace(/_/g, ' ')}</strong> · {story.resourceKind}/{story.resourceId} in <strong>{story.environment}</strong> · requested by {story.requester ?? 'unknown'}
             {story.requestedAt ? ` at ${story.requestedAt}` : ''} · {story.eventCount} events
           </p>
-          <div className="toolbar">
-            {/* aria-disabled keeps the button focusable so keyboard users reach the explanation too. */}
-            <button type="button" aria-disabled="true" aria-describedby="export-why" title="Compliance exports (issue 9) have not landed in the query service yet" onClick={(e) => e.preventDefault()}>
-              Export change
-            </button>
-            <span id="export-why" className="hint">
-              Export unavailable: compliance exports (issue 9) have not landed yet.
-            </span>
-          </div>
+          <ExportChange session={session} changeId={changeId} />
           <div className="badges" aria-label="Verdicts" role="group">
             <Badge testId="verdict-approved" label="Approved for this plan" value={v.approvedForPlanThatRan.verdict} detail={v.approvedForPlanThatRan.reason} />
             <Badge
