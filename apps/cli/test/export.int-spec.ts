@@ -65,6 +65,26 @@ describe('audit-ledger export / verify-export', () => {
     expect((await cli(['verify-export', empty, '--public-key', pem], {})).code).toBe(0);
   });
 
+  it('exports what a search-language query matches, each record with its proof, and points at a syntax error', async () => {
+    const filtered = join(dir, 'filtered.tar.gz');
+    const result = await cli(['export', '--tenant', tenant, '--query', `change:${changeId}`, '--public-key', pem, '--out', filtered], db);
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(/12 records/);
+    const unpacked = mkdtempSync(join(dir, 'filtered-'));
+    await unpackBundle(filtered, unpacked);
+    const changes = readFileSync(join(unpacked, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { changeId: string }).changeId);
+    expect(new Set(changes)).toEqual(new Set([changeId]));
+    expect(JSON.parse(readFileSync(join(unpacked, 'manifest.json'), 'utf8')).request).toMatchObject({ query: `change:${changeId}` });
+    expect((await cli(['verify-export', filtered, '--public-key', pem], {})).code).toBe(0);
+
+    const negated = await cli(['export', '--tenant', tenant, `--query=-change:${changeId}`, '--public-key', pem, '--out', join(dir, 'negated.tar.gz')], db);
+    expect(negated.out).toMatch(/48 records/);
+
+    const bad = await cli(['export', '--tenant', tenant, '--query', 'type:(deploy', '--public-key', pem, '--out', join(dir, 'never.tar.gz')], db);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--query: .* at position \d+\n  type:\(deploy\n +\^/);
+  });
+
   it('fails, naming the record or file, for an edited record, another tenant\'s checkpoint or the wrong key', async () => {
     const out = join(dir, 'all.tar.gz');
     const edited = mkdtempSync(join(dir, 'edit-'));

@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { Client as OpenSearchClient } from '@opensearch-project/opensearch';
 import type { CommittedRecord } from '@audit/contracts';
 import { documentId, indexName, indexTemplate, tenantIndexPattern, toDocument } from '../src/projections/opensearch/event-index';
-import { parseQuery } from '../src/search/query-language/query-language.parser';
+import { parseQuery } from '@audit/query-language';
 import { decodeCursor, encodeCursor } from '../src/search/search-events/search-cursor';
 import { searchBody } from '../src/search/search-events/search-events.request';
 

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import type { AcceptedEvent } from '@audit/contracts';
 import { parseVerifierKey } from '@audit/ledger-core';
+import { matchesEvent, parseQuery } from '@audit/query-language';
 import { writeLedgerExport } from '@audit/ledger-store';
 import { UsageError, type CliCommand } from '../command';
 import { withDatabase } from '../admin/database';
@@ -10,7 +12,7 @@ export const exportCommand: CliCommand = {
   name: 'export',
   summary: 'write a compliance export bundle (records, CSV, changes, signed checkpoint, proofs) from Postgres',
   help: `usage:
-  audit-ledger export --tenant <t> [--from <time>] [--to <time>] [--change <changeId>] [--format bundle|ocsf]
+  audit-ledger export --tenant <t> [--from <time>] [--to <time>] [--change <changeId>] [--query <q>] [--format bundle|ocsf]
                       --out <bundle.tar.gz> (--vkey <vkey> | --public-key <key.pem>)... [--requested-by <who>]
 
 Reads the tenant's ledger directly from Postgres (DATABASE_URL) and nothing else, and writes a bundle
@@ -22,8 +24,11 @@ stays bounded (about 72 bytes per record for the proof). Progress goes to stderr
 events.ocsf.jsonl (each record mapped to an OCSF 1.3.0 event, table in libs/export-bundle/README.md),
 covered by the manifest and recomputed by verify-export.
 
---query (the search language) is not offered here: its parser and in-memory matcher belong to the query
-service (apps/query/src/search), which the CLI may not embed. Use POST /v1/exports with {"query": …}.
+--query takes the search language (e.g. 'type:deployment.* env:prod -outcome:succeeded') and keeps only
+the records it matches, evaluated on each record as the ledger holds it (the same matcher as
+POST /v1/exports and the alert rules; records whose payload retention removed cannot match and are left
+out); every kept record still carries its inclusion proof. A syntax error is shown at its position.
+A query that starts with "-" (a negation) is given as --query=-field:value.
 Exports made here are not recorded as export.created events (this is the operator's direct database
 path); the API records every export it makes.
 
@@ -51,7 +56,7 @@ example:
     });
     if (!values.tenant) throw new UsageError('give --tenant <tenant>');
     if (!values.out) throw new UsageError('give --out <bundle.tar.gz>');
-    if (values.query !== undefined) throw new UsageError('--query is served by the query service (POST /v1/exports), which owns the search language');
+    const filter = values.query === undefined ? undefined : queryFilter(values.query);
     const format = values.format ?? 'bundle';
     if (format !== 'bundle' && format !== 'ocsf') throw new UsageError('--format must be bundle or ocsf');
     const from = time('--from', values.from);
@@ -71,7 +76,8 @@ example:
           exportId: randomUUID(),
           now,
           requestedBy: { id: values['requested-by'] ?? io.env.USER ?? 'cli', roles: [], via: 'cli' },
-          request: { ...(from ? { from } : {}), ...(to ? { to } : {}), ...(values.change ? { change: values.change } : {}), ...(format === 'ocsf' ? { format } : {}) },
+          request: { ...(from ? { from } : {}), ...(to ? { to } : {}), ...(values.change ? { change: values.change } : {}), ...(values.query !== undefined ? { query: values.query } : {}), ...(format === 'ocsf' ? { format } : {}) },
+          ...(filter ? { filter } : {}),
           trustedKeys: vkeys,
           publicKeyPems: pems,
           keySource: 'operator',
@@ -90,6 +96,17 @@ example:
     });
   },
 };
+
+/** The parsed query as a record filter; a syntax error points at its position. */
+function queryFilter(source: string): (entry: Record<string, unknown>) => boolean {
+  const parsed = parseQuery(source);
+  if (!parsed.ok) {
+    const { message, position } = parsed.error;
+    throw new UsageError(`--query: ${message} at position ${position}\n  ${source}\n  ${' '.repeat(position)}^`);
+  }
+  const ast = parsed.ast;
+  return (entry) => matchesEvent(ast, entry as unknown as AcceptedEvent);
+}
 
 /** RFC 3339 with a zone, normalized to UTC milliseconds. */
 function time(flag: string, value: string | undefined): string | undefined {

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import type { ExportRequest } from '@audit/export-bundle';
 import type { ProblemResult } from '../http/problem';
-import { parseQuery } from '../search/query-language/query-language.parser';
-import type { QueryNode } from '../search/query-language/query-language.ast';
+import { parseQuery, type QueryNode } from '@audit/query-language';
 
 /** RFC 3339 with a zone (`Z` or ±hh:mm), as the contract says; normalized to UTC milliseconds. */
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;

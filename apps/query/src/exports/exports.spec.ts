@@ -1,8 +1,7 @@
 import { AcceptedEvent } from '@audit/contracts';
 import type { BundleManifest } from '@audit/export-bundle';
 import { formatVerifierKey, generateSigningKey } from '@audit/ledger-core';
-import { matchesEvent } from '../alerting/rules/event-matcher';
-import { parseQuery } from '../search/query-language/query-language.parser';
+import { matchesEvent, parseQuery } from '@audit/query-language';
 import { exportCreatedEvent } from './export-created.event';
 import { resolveExportKeys } from './export-keys';
 import { validateExportRequest } from './export-request';

@@ -1,4 +1,4 @@
-import { SEARCH_FIELDS } from '../../search/query-language/query-language.ast';
+import { SEARCH_FIELDS } from '@audit/query-language';
 import { tenantScopedQuery, type DslQuery } from '../../search/query-language/query-language.dsl';
 import type { AlertRule, RuleDefinition } from '../rules/alert-rule.schema';
 import { formatMs, type Firing } from './stream-evaluator';

@@ -1,7 +1,7 @@
 import type { CommittedRecord } from '@audit/contracts';
 import { summarizeChange, type StoryEvent } from '../../changes/change-story/change-verdicts';
 import type { AlertRule, RuleDefinition } from '../rules/alert-rule.schema';
-import { fieldValue, matchesEvent } from '../rules/event-matcher';
+import { fieldValue, matchesEvent } from '@audit/query-language';
 
 /**
  * The streaming half of rule evaluation, pure: one committed record and the rule's stored state in,

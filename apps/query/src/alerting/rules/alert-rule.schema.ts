@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { parseQuery } from '../../search/query-language/query-language.parser';
-import { SEARCH_FIELDS, type QueryNode, type SearchFieldName } from '../../search/query-language/query-language.ast';
+import { parseQuery, SEARCH_FIELDS, type QueryNode, type SearchFieldName } from '@audit/query-language';
 
 /** `30s`, `5m`, `2h`, `7d` → milliseconds. Bounded: a window longer than 90 days is a report, not an alert. */
 const DURATION = /^([1-9][0-9]{0,5})(s|m|h|d)$/;

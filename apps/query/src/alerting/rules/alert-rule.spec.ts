@@ -1,8 +1,7 @@
 import { anAcceptedEvent } from '@audit/testing';
-import { parseQuery } from '../../search/query-language/query-language.parser';
+import { parseQuery, matchesEvent } from '@audit/query-language';
 import { parseRule } from './alert-rule.schema';
 import { BUILTIN_RULES } from './builtin-rules';
-import { matchesEvent } from './event-matcher';
 
 const ast = (q: string) => {
   const r = parseQuery(q);

@@ -1,6 +1,5 @@
-import { parseQuery } from './query-language.parser';
+import { parseQuery, type QueryNode } from '@audit/query-language';
 import { escapeWildcard, tenantScopedQuery, toDsl } from './query-language.dsl';
-import type { QueryNode } from './query-language.ast';
 
 function dsl(q: string) {
   const r = parseQuery(q);

@@ -1,4 +1,4 @@
-import type { QueryNode } from './query-language.ast';
+import type { QueryNode } from '@audit/query-language';
 
 /** The OpenSearch query DSL as plain objects: built node by node, never by string concatenation. */
 export type DslQuery = Record<string, unknown>;

@@ -8,7 +8,7 @@ import type { QueryConfig } from '../../config';
 import { fail, ok, Problems, type Result } from '../../http/problem';
 import { tenantIndexPattern } from '../../projections/opensearch/event-index';
 import { AuditReadRecorder } from '../../reads/audit-read.recorder';
-import { parseQuery } from '../query-language/query-language.parser';
+import { parseQuery } from '@audit/query-language';
 import { decodeCursor, encodeCursor } from './search-cursor';
 import { FACETS, searchBody } from './search-events.request';
 

@@ -1,4 +1,4 @@
-import type { QueryNode } from '../query-language/query-language.ast';
+import type { QueryNode } from '@audit/query-language';
 import { tenantScopedQuery, type DslQuery } from '../query-language/query-language.dsl';
 import type { SearchCursor } from './search-cursor';
 

@@ -1,5 +1,5 @@
 import type { AcceptedEvent } from '@audit/contracts';
-import { SEARCH_FIELDS, type QueryNode, type SearchField, type SearchFieldName } from '../../search/query-language/query-language.ast';
+import { SEARCH_FIELDS, type QueryNode, type SearchField, type SearchFieldName } from './ast';
 
 /**
  * Evaluates a parsed query-language filter against one event in memory, with the meaning the OpenSearch

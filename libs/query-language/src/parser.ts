@@ -6,7 +6,7 @@ import {
   type QueryNode,
   type QuerySyntaxError,
   type SearchFieldName,
-} from './query-language.ast';
+} from './ast';
 
 /**
  * Recursive-descent parser of the search language (grammar in apps/query/README.md):

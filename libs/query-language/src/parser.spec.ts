@@ -1,5 +1,5 @@
-import { QUERY_LIMITS, type QueryNode } from './query-language.ast';
-import { parseDate, parseQuery } from './query-language.parser';
+import { QUERY_LIMITS, type QueryNode } from './ast';
+import { parseDate, parseQuery } from './parser';
 
 function ast(q: string): QueryNode | null {
   const r = parseQuery(q);
