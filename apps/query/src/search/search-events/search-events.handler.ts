@@ -1,21 +1,36 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Client as OpenSearchClient } from '@opensearch-project/opensearch';
 import type { Principal } from '@audit/auth';
 import type { Logger } from '@audit/observability';
 import { InjectConfig, InjectLogger, InjectOpenSearch } from '@audit/service-shell';
 import { may } from '../../auth/read-access';
+import { CLOCK, type Clock } from '../../clock';
 import type { QueryConfig } from '../../config';
 import { fail, ok, Problems, type Result } from '../../http/problem';
 import { tenantIndexPattern } from '../../projections/opensearch/event-index';
 import { AuditReadRecorder } from '../../reads/audit-read.recorder';
 import { parseQuery } from '@audit/query-language';
 import { decodeCursor, encodeCursor } from './search-cursor';
-import { FACETS, searchBody } from './search-events.request';
+import { FACETS, searchBody, type SearchRequest } from './search-events.request';
+import {
+  chooseInterval,
+  extentBody,
+  histogramSpan,
+  needsExtent,
+  queryTimeBounds,
+  shapeHistogram,
+  type HistogramInterval,
+  type HistogramSpan,
+  type RawHistogramAgg,
+  type SearchHistogram,
+} from './search-histogram';
 
 export interface SearchParams {
   q: string;
   size: number;
   cursor?: string;
+  /** Opt-in histogram over the whole match; first page only. */
+  histogram?: HistogramInterval;
 }
 
 export interface SearchPage {
@@ -23,6 +38,8 @@ export interface SearchPage {
   total: { value: number; relation: string };
   facets: Record<keyof typeof FACETS, { value: string; count: number }[]>;
   nextCursor: string | null;
+  /** Present only when asked for with `histogram=`. */
+  histogram?: SearchHistogram;
 }
 
 interface Hit {
@@ -38,6 +55,7 @@ export class SearchEventsHandler {
     @InjectConfig() private readonly config: QueryConfig,
     @InjectLogger() private readonly logger: Logger,
     private readonly reads: AuditReadRecorder,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async execute(principal: Principal, params: SearchParams): Promise<Result<SearchPage>> {
@@ -49,16 +67,27 @@ export class SearchEventsHandler {
       if (!decoded.ok) return fail(Problems.badParameter('cursor', decoded.reason));
       cursor = decoded.cursor;
     }
-    const body = searchBody({ tenant: principal.tenant, query: parsed.ast, size: params.size, withDetails: may(principal, 'events.details'), ...(cursor ? { cursor } : {}) });
+    let histogram: { span: HistogramSpan | null; interval: HistogramInterval } | undefined;
+    if (params.histogram !== undefined) {
+      if (cursor) return fail(Problems.badParameter('histogram', 'is served with the first page only; leave it out when sending a cursor'));
+      const bounds = queryTimeBounds(parsed.ast);
+      const extent = needsExtent(bounds) ? await this.extent(principal.tenant, parsed.ast) : { first: null, last: null };
+      const span = histogramSpan(bounds, extent, this.clock().getTime());
+      const choice = chooseInterval(params.histogram, span);
+      if (!choice.ok) return fail(Problems.badParameter('histogram', choice.reason));
+      histogram = { span, interval: choice.interval };
+    }
+    const request: SearchRequest = { tenant: principal.tenant, query: parsed.ast, size: params.size, withDetails: may(principal, 'events.details'), ...(cursor ? { cursor } : {}) };
+    if (histogram?.span) request.histogram = { span: histogram.span, interval: histogram.interval };
     const res = await this.client.search({
-      index: tenantIndexPattern(this.config.OPENSEARCH_INDEX_PREFIX, principal.tenant),
+      index: this.index(principal.tenant),
       ignore_unavailable: true,
       allow_no_indices: true,
-      body: body as never,
+      body: searchBody(request) as never,
     });
     const hits = res.body.hits.hits as unknown as Hit[];
     const total = res.body.hits.total as { value: number; relation: string } | number | undefined;
-    const aggs = (res.body.aggregations ?? {}) as Record<string, { buckets?: { key: string; doc_count: number }[] }>;
+    const aggs = (res.body.aggregations ?? {}) as Record<string, { buckets?: { key: string; doc_count: number }[] } | undefined>;
     const facets = Object.fromEntries(
       Object.keys(FACETS).map((name) => [name, (aggs[name]?.buckets ?? []).map((b) => ({ value: String(b.key), count: b.doc_count }))]),
     ) as SearchPage['facets'];
@@ -68,15 +97,27 @@ export class SearchEventsHandler {
       total: typeof total === 'number' ? { value: total, relation: 'eq' } : (total ?? { value: hits.length, relation: 'eq' }),
       facets,
       nextCursor: last && hits.length === params.size ? encodeCursor(last.sort[0], last.sort[1], params.q) : null,
+      ...(histogram && params.histogram ? { histogram: shapeHistogram(aggs.histogram as RawHistogramAgg | undefined, params.histogram, histogram.interval, histogram.span) } : {}),
     };
     const recorded = await this.reads.record({
       principal,
       endpoint: '/v1/search',
-      query: { q: params.q, size: params.size, cursor: params.cursor },
+      query: { q: params.q, size: params.size, cursor: params.cursor, histogram: params.histogram },
       resultCount: page.hits.length,
     });
     if (!recorded.ok) return recorded;
     this.logger.debug({ tenant: principal.tenant, reader: principal.sub, hits: page.hits.length }, 'search served');
     return ok(page);
+  }
+
+  private index(tenant: string): string {
+    return tenantIndexPattern(this.config.OPENSEARCH_INDEX_PREFIX, tenant);
+  }
+
+  /** First and last occurredAt the query matches in the tenant's indices (for a side the query leaves open). */
+  private async extent(tenant: string, query: SearchRequest['query']): Promise<{ first: number | null; last: number | null }> {
+    const res = await this.client.search({ index: this.index(tenant), ignore_unavailable: true, allow_no_indices: true, body: extentBody(tenant, query) as never });
+    const aggs = (res.body.aggregations ?? {}) as Record<string, { value?: number | null } | undefined>;
+    return { first: aggs.first?.value ?? null, last: aggs.last?.value ?? null };
   }
 }

@@ -6,8 +6,9 @@ import type { QueryConfig } from '../../config';
 import { Problems, sendProblem, sendResult } from '../../http/problem';
 import { InjectConfig } from '@audit/service-shell';
 import { SearchEventsHandler } from './search-events.handler';
+import { HISTOGRAM_INTERVALS } from './search-histogram';
 
-/** `GET /v1/search?q=…&size=…&cursor=…` */
+/** `GET /v1/search?q=…&size=…&cursor=…&histogram=hour|day` */
 @Controller('v1')
 export class SearchEventsHttpController {
   private readonly params;
@@ -21,6 +22,7 @@ export class SearchEventsHttpController {
       q: z.string().default(''),
       size: z.coerce.number().int().min(1).max(config.SEARCH_MAX_SIZE).default(50),
       cursor: z.string().optional(),
+      histogram: z.enum(HISTOGRAM_INTERVALS, { error: `must be one of ${HISTOGRAM_INTERVALS.join(', ')}` }).optional(),
     });
   }
 

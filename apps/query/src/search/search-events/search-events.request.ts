@@ -1,6 +1,7 @@
 import type { QueryNode } from '@audit/query-language';
 import { tenantScopedQuery, type DslQuery } from '../query-language/query-language.dsl';
 import type { SearchCursor } from './search-cursor';
+import { histogramAggregation, type HistogramInterval, type HistogramSpan } from './search-histogram';
 
 /** Facets returned with every search: counts by these document fields. */
 export const FACETS = { type: 'type', actor: 'actor.id', environment: 'resource.environment', outcome: 'outcome' } as const;
@@ -13,6 +14,8 @@ export interface SearchRequest {
   cursor?: SearchCursor;
   /** Viewers see events without `details`: it is left out of `_source` by OpenSearch itself. */
   withDetails: boolean;
+  /** Opt-in: a `date_histogram` over everything the query matches (not just this page), as agg `histogram`. */
+  histogram?: { span: HistogramSpan; interval: HistogramInterval };
 }
 
 /** The complete `_search` body. Newest first; `seq` breaks ties so paging never skips or repeats a hit. */
@@ -24,6 +27,9 @@ export function searchBody(request: SearchRequest): DslQuery {
     track_total_hits: 10_000,
     ...(request.cursor ? { search_after: [request.cursor.t, request.cursor.s] } : {}),
     ...(request.withDetails ? {} : { _source: { excludes: ['details'] } }),
-    aggs: Object.fromEntries(Object.entries(FACETS).map(([name, field]) => [name, { terms: { field, size: FACET_SIZE } }])),
+    aggs: {
+      ...Object.fromEntries(Object.entries(FACETS).map(([name, field]) => [name, { terms: { field, size: FACET_SIZE } }])),
+      ...(request.histogram ? { histogram: histogramAggregation(request.histogram.span, request.histogram.interval) } : {}),
+    },
   };
 }
