@@ -76,11 +76,29 @@ const otherEvents = (): AuditEventInput[] => [
   { type: 'config.changed', occurredAt: minutesAgo(5), actor: { id: 'carol', type: 'user', roles: [], teams: ['platform'] }, resource: { kind: 'service', id: 'cart', environment: 'staging' }, reason: 'timeout' },
 ];
 
+/**
+ * More events than the console's page of 50, spread over the last ~2.5 hours: the chart must count all of
+ * them (from the search API's histogram), the table shows the first page only. `source:bulk-seed` keeps the
+ * tenant's own audit.read events (every search is recorded) out of the count.
+ */
+const CONSOLE_PAGE_SIZE = 50;
+const bulkEvents = (): AuditEventInput[] =>
+  Array.from({ length: 70 }, (_, i) => ({
+    type: i % 3 === 0 ? 'k8s.request' : 'config.changed',
+    occurredAt: minutesAgo(5 + i * 2),
+    actor: { id: 'bulk-bot', type: 'service', roles: [], teams: [] },
+    resource: { kind: 'service', id: `svc-${i}`, environment: 'dev' },
+    source: { system: 'bulk-seed' },
+    ...(i % 3 === 0 ? {} : { outcome: i % 5 === 0 ? 'failed' : 'succeeded' }),
+  }));
+
 describe('web console in headless Chromium (real ledger, ingest, query)', () => {
   const ledger = new LedgerHarness();
   const prefix = `con${ledger.namespace}-events`;
   const tenant = aTenant('con');
   const otherTenant = aTenant('cox');
+  const bulkTenant = aTenant('cob');
+  const bulk = bulkEvents();
   const changeId = `CHG-console-${ledger.namespace}`;
   const seeded = changeEvents(changeId).length + otherEvents().length;
   let pool: Pool;
@@ -173,6 +191,7 @@ describe('web console in headless Chromium (real ledger, ingest, query)', () => 
     prodServer = createConsoleServer(parseEnv(ConsoleEnv, { ...consoleEnv, NODE_ENV: 'production' }), logger);
 
     await emit(tenant, [...changeEvents(changeId), ...otherEvents()]);
+    await emit(bulkTenant, bulk);
     await emit(otherTenant, [{ type: 'config.changed', occurredAt: minutesAgo(3), actor: { id: 'mallory', type: 'user', roles: [], teams: [] }, resource: { kind: 'service', id: 'secret-svc', environment: 'prod' } }]);
 
     // Committed by the ledger, projected into OpenSearch and Postgres, and covered by a signed checkpoint.
@@ -242,6 +261,7 @@ describe('web console in headless Chromium (real ledger, ingest, query)', () => 
     await hasCount(page.locator('table.events tbody tr'), 2);
     await lacksText(page.locator('table.events tbody'), 'payments-db');
     await seen(page.getByRole('img', { name: /^Bar chart/ }));
+    await hasText(page.getByTestId('chart-total'), '2');
     await shot('search');
   });
 
@@ -273,6 +293,56 @@ describe('web console in headless Chromium (real ledger, ingest, query)', () => 
     await hasAttr(page.getByRole('button', { name: 'Export change' }), 'aria-disabled', 'true');
     await hasText(page.locator('#export-why'), 'Exports need the auditor role');
     await shot('change-story');
+  });
+
+  it('charts events per hour by type and outcome over the whole selected range, beyond the loaded page', async () => {
+    const token = await mintDevToken({ sub: 'test', tenant: bulkTenant, roles: ['analyst'], groups: [] }, JWT);
+    await expectEventually(
+      async () => {
+        const res = await query.inject({ method: 'GET', url: '/v1/search?q=source:bulk-seed&size=1', headers: { authorization: `Bearer ${token}` } });
+        expect(res.json().total.value).toBe(bulk.length);
+      },
+      { timeoutMs: 45_000 },
+    );
+    // What the chart must show, from the seeded timestamps: UTC hour → count, and the split totals.
+    const perHour = new Map<string, number>();
+    for (const e of bulk) {
+      const hour = `${e.occurredAt.slice(5, 13).replace('T', ' ')}h`;
+      perHour.set(hour, (perHour.get(hour) ?? 0) + 1);
+    }
+    const count = (f: (e: AuditEventInput) => boolean) => bulk.filter(f).length;
+    expect(bulk.length).toBeGreaterThan(CONSOLE_PAGE_SIZE);
+
+    await signIn(bulkTenant, 'analyst');
+    await page.getByLabel('Time range').selectOption('24h');
+    await page.getByLabel('Query', { exact: true }).fill('source:bulk-seed');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await hasCount(page.locator('table.events tbody tr'), CONSOLE_PAGE_SIZE);
+    await seen(page.getByRole('button', { name: 'Load more' }));
+
+    const chart = page.getByTestId('events-chart');
+    await hasText(chart.locator('figcaption'), 'Events per hour over the selected range, by type (UTC)');
+    await hasText(page.getByTestId('chart-total'), String(bulk.length));
+    await seen(page.getByRole('img', { name: new RegExp(`^Bar chart, events per hour over the selected range: ${bulk.length} events in \\d+ hours`) }));
+    await chart.getByText(/^Chart data/).click();
+    const table = page.getByTestId('chart-data');
+    const rows = async () => (await table.locator('tbody tr').allInnerTexts()).map((r) => r.split('\t').slice(0, 2));
+    await until(async () => expect(await rows()).toEqual([...perHour.entries()].sort().map(([h, n]) => [h, String(n)])));
+    const types = { 'config.changed': count((e) => e.type === 'config.changed'), 'k8s.request': count((e) => e.type === 'k8s.request') };
+    await hasText(table.locator('tfoot'), new RegExp(`^All\\s+${bulk.length}\\s+${types['config.changed']}\\s+${types['k8s.request']}$`));
+    await shot('search-chart');
+
+    await page.getByRole('radio', { name: 'outcome' }).check();
+    await hasText(chart.locator('figcaption'), 'Events per hour over the selected range, by outcome (UTC)');
+    await hasText(page.getByTestId('chart-total'), String(bulk.length));
+    const outcomes = { succeeded: count((e) => e.outcome === 'succeeded'), none: count((e) => e.outcome === undefined), failed: count((e) => e.outcome === 'failed') };
+    const headers = (await table.locator('thead th').allInnerTexts()).slice(2);
+    expect([...headers].sort()).toEqual(Object.keys(outcomes).sort());
+    const footer = (await table.locator('tfoot td').allInnerTexts()).map(Number);
+    expect(footer[0]).toBe(bulk.length);
+    expect(Object.fromEntries(headers.map((h, i) => [h, footer[i + 1]]))).toEqual(outcomes);
+    // Back to All time for the tests after this one.
+    await page.getByLabel('Time range').selectOption('all');
   });
 
   it('shows ledger status to an auditor', async () => {

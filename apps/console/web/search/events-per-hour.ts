@@ -1,52 +1,74 @@
-/** Counts of loaded events per UTC hour, split by one field: what the chart draws, and nothing more. */
+/**
+ * The chart's data: the search API's `histogram` (apps/query/README.md, "Histogram") — counts of every
+ * event the query matches per UTC hour (or day, for long ranges), by type and by outcome — reshaped into
+ * stacked series split by one of the two. Nothing here counts loaded pages.
+ */
 
-export interface HourBucket {
-  hour: string;
+export type HistogramInterval = 'hour' | 'day';
+
+export interface HistogramBucket {
+  start: string;
+  total: number;
+  byType: Record<string, number>;
+  byOutcome: Record<string, number>;
+}
+
+export interface SearchHistogram {
+  requested: HistogramInterval;
+  interval: HistogramInterval;
+  from: string | null;
+  to: string | null;
+  buckets: HistogramBucket[];
+}
+
+export interface ChartBucket {
+  start: string;
   counts: Record<string, number>;
   total: number;
 }
 
-export interface HourlySeries {
-  buckets: HourBucket[];
+export interface ChartSeries {
+  buckets: ChartBucket[];
+  /** Legend order: most frequent first, `other` last. */
   keys: string[];
   max: number;
+  total: number;
 }
 
 const MAX_KEYS = 6;
+export const OTHER = 'other';
 
 /**
- * Buckets `events` by the UTC hour of `occurredAt` and by `by` (type or outcome; a missing outcome counts
- * as "none"). Keys beyond the most frequent few are folded into "other" so the legend stays readable.
- * Hours with no event between the first and the last are present with zero counts.
+ * Stacked series split by `by`. Keys beyond the most frequent few over the whole range are folded into
+ * "other" (as is the API's own "other": types past the 10 it names per bucket) so the legend stays readable;
+ * a bucket's total is the API's, so folding never changes a count.
  */
-export function eventsPerHour(events: Record<string, unknown>[], by: 'type' | 'outcome'): HourlySeries {
+export function chartSeries(histogram: SearchHistogram, by: 'type' | 'outcome'): ChartSeries {
+  const split = (b: HistogramBucket) => (by === 'type' ? b.byType : b.byOutcome);
   const perKey = new Map<string, number>();
-  const valid = events.filter((e) => typeof e.occurredAt === 'string' && !Number.isNaN(Date.parse(e.occurredAt)));
-  for (const e of valid) {
-    const key = typeof e[by] === 'string' ? (e[by] as string) : 'none';
-    perKey.set(key, (perKey.get(key) ?? 0) + 1);
-  }
+  for (const b of histogram.buckets) for (const [k, v] of Object.entries(split(b))) if (k !== OTHER) perKey.set(k, (perKey.get(k) ?? 0) + v);
   const ranked = [...perKey.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([k]) => k);
-  const kept = new Set(ranked.length > MAX_KEYS ? ranked.slice(0, MAX_KEYS - 1) : ranked);
-  const keys = ranked.length > MAX_KEYS ? [...kept, 'other'] : ranked;
-  if (valid.length === 0) return { buckets: [], keys, max: 0 };
+  const hasOther = histogram.buckets.some((b) => (split(b)[OTHER] ?? 0) > 0);
+  const kept = new Set(ranked.length + (hasOther ? 1 : 0) > MAX_KEYS ? ranked.slice(0, MAX_KEYS - 1) : ranked);
+  const keys = kept.size < ranked.length || hasOther ? [...kept, OTHER] : [...kept];
+  const buckets = histogram.buckets.map((b) => {
+    const counts: Record<string, number> = {};
+    for (const [k, v] of Object.entries(split(b))) {
+      if (!v) continue;
+      const key = kept.has(k) ? k : OTHER;
+      counts[key] = (counts[key] ?? 0) + v;
+    }
+    return { start: b.start, counts, total: b.total };
+  });
+  return {
+    buckets,
+    keys,
+    max: buckets.reduce((m, b) => Math.max(m, b.total), 0),
+    total: buckets.reduce((n, b) => n + b.total, 0),
+  };
+}
 
-  const hourOf = (e: Record<string, unknown>) => Math.floor(Date.parse(e.occurredAt as string) / 3600_000);
-  const hours = valid.map(hourOf);
-  const first = Math.min(...hours);
-  const last = Math.max(...hours);
-  // Bounded: a page of events spread over years would otherwise draw thousands of empty bars.
-  const start = Math.max(first, last - 24 * 31);
-  const buckets: HourBucket[] = [];
-  for (let h = start; h <= last; h++) buckets.push({ hour: new Date(h * 3600_000).toISOString().slice(0, 13) + ':00Z', counts: {}, total: 0 });
-  for (const e of valid) {
-    const h = hourOf(e);
-    if (h < start) continue;
-    const raw = typeof e[by] === 'string' ? (e[by] as string) : 'none';
-    const key = kept.has(raw) ? raw : 'other';
-    const bucket = buckets[h - start]!;
-    bucket.counts[key] = (bucket.counts[key] ?? 0) + 1;
-    bucket.total += 1;
-  }
-  return { buckets, keys, max: Math.max(...buckets.map((b) => b.total)) };
+/** Axis and table label of a bucket start: `MM-DD HHh` for hours, `YYYY-MM-DD` for days (UTC). */
+export function bucketLabel(start: string, interval: HistogramInterval): string {
+  return interval === 'hour' ? `${start.slice(5, 13).replace('T', ' ')}h` : start.slice(0, 10);
 }

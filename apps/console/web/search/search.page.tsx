@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react'
 import { EventDrawer } from '../proof/event-drawer';
 import { ApiError, apiGet, describeError } from '../shared/api';
 import type { Session } from '../shared/session';
+import type { SearchHistogram } from './events-per-hour';
 import { EventsPerHourChart } from './events-per-hour.chart';
 import { FACET_FIELDS, localInputToRfc3339, presetRange, refineWithFacet, withTimeRange, type FacetName, type RangePreset } from './search-query';
 
@@ -12,6 +13,8 @@ interface SearchPage {
   total: { value: number; relation: string };
   facets: Record<FacetName, { value: string; count: number }[]>;
   nextCursor: string | null;
+  /** Asked for on the first page only (`histogram=hour`): counts over the whole match, not the page. */
+  histogram?: SearchHistogram;
 }
 
 interface SyntaxError {
@@ -27,6 +30,21 @@ const FACET_LABELS: Record<FacetName, string> = { type: 'Type', actor: 'Actor', 
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
 const field = (e: Record<string, unknown>, a: string, b: string) => str((e[a] as Record<string, unknown> | undefined)?.[b]);
 
+/**
+ * The first page with the histogram of the whole match. A range too long to chart (the API refuses more
+ * than 1 000 daily buckets, naming `histogram`) still gets its results: the page is fetched again without
+ * the histogram and the chart says why it is missing.
+ */
+async function firstPage(token: string, q: string, onChartRefused: (reason: string) => void): Promise<SearchPage> {
+  try {
+    return await apiGet<SearchPage>('query', '/v1/search', token, { q, size: PAGE_SIZE, histogram: 'hour' });
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 400 && err.problem.errors?.[0]?.path === 'histogram')) throw err;
+    onChartRefused(err.problem.errors[0].message);
+    return apiGet<SearchPage>('query', '/v1/search', token, { q, size: PAGE_SIZE });
+  }
+}
+
 /** `initialQuery` (from `#/search?q=…`) is searched on arrival; the page is remounted when it changes. */
 export function SearchPage({ session, initialQuery = '' }: { session: Session; initialQuery?: string }) {
   const [input, setInput] = useState(initialQuery);
@@ -35,6 +53,7 @@ export function SearchPage({ session, initialQuery = '' }: { session: Session; i
   const [to, setTo] = useState('');
   const [sent, setSent] = useState<string | null>(null);
   const [page, setPage] = useState<SearchPage | null>(null);
+  const [chartNote, setChartNote] = useState<string | null>(null);
   const [hits, setHits] = useState<EventHit[]>([]);
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -52,8 +71,9 @@ export function SearchPage({ session, initialQuery = '' }: { session: Session; i
       setLoading(true);
       setError(null);
       setSyntax(null);
+      setChartNote(null);
       try {
-        const result = await apiGet<SearchPage>('query', '/v1/search', session.token, { q, size: PAGE_SIZE });
+        const result = await firstPage(session.token, q, setChartNote);
         setPage(result);
         setHits(result.hits);
       } catch (err) {
@@ -222,7 +242,7 @@ export function SearchPage({ session, initialQuery = '' }: { session: Session; i
             ))}
           </aside>
           <div className="results">
-            <EventsPerHourChart hits={hits} total={page.total.value} />
+            <EventsPerHourChart histogram={page.histogram ?? null} note={chartNote} />
             <table className="events" aria-label="Matching events">
               <thead>
                 <tr>
