@@ -1,12 +1,14 @@
 import 'reflect-metadata';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { mintDevToken } from '@audit/auth';
-import { verifyTenantLedger } from '@audit/ledger-store';
+import { verifyBundle } from '@audit/export-bundle';
+import { verifyTenantLedger, writeLedgerExport } from '@audit/ledger-store';
 import { drain } from './lib/drain';
 import { LoadGenerator, type LoadResult } from './lib/load';
 import { PipelineStack } from './lib/pipeline-stack';
@@ -113,6 +115,7 @@ async function main(): Promise<void> {
 
     log('verify (libs/ledger-store verifyTenantLedger, as audit-ledger verify does)');
     const verify = await verifyAll(stack);
+    const exported = await exportAll(stack);
 
     const rss = Object.fromEntries(Object.values(stack.services).map((s) => [s.name, round(s.peakRssBytes / 2 ** 20, 0)])) as Record<ServiceName, number>;
     await stack.stopServices();
@@ -180,9 +183,7 @@ async function main(): Promise<void> {
       },
       search: { ...search, atScale: searchAtScale ?? { skipped: 'run with --search-events 1000000 (loads that many synthetic events into throw-away indices via apps/query/bench/search.bench.ts)' } },
       verify,
-      export: existsSync(join(REPO_ROOT, 'apps/cli/src/commands/export.command.ts'))
-        ? { skipped: 'audit-ledger export exists but this bench does not drive it yet' }
-        : { skipped: 'audit-ledger export does not exist yet (issue 8)' },
+      export: exported,
       peakRssMiB: { ...rss, total: Object.values(rss).reduce((a, b) => a + b, 0) },
       duplicatesInLedger: tracker.duplicates,
       profiles: profiled.length ? profileDir : undefined,
@@ -230,7 +231,8 @@ function render(r: Report): string {
     '',
     `fixed load: offered ${r.fixedLoad.offeredPerSecond}/s, accepted ${r.fixedLoad.acceptedPerSecond}/s (${r.fixedLoad.accepted}/${r.fixedLoad.sent}), errors ${JSON.stringify(r.fixedLoad.errors)}, drained ${r.fixedLoad.drained}`,
     `peak RSS MiB: ${Object.entries(r.peakRssMiB).map(([k, v]) => `${k} ${v}`).join(', ')}`,
-    `export: ${r.export.skipped}; duplicates in ledger: ${r.duplicatesInLedger}`,
+    `export (writeLedgerExport, what audit-ledger export and POST /v1/exports run): ${r.export.recordsPerSecond} records/s (${r.export.records} records, ${r.export.bytes} bytes); offline verify-export: ${r.export.verifyRecordsPerSecond} records/s, ${r.export.ok ? 'all bundles verified' : `FAILED ${JSON.stringify(r.export.failures)}`}`,
+    `duplicates in ledger: ${r.duplicatesInLedger}`,
   ].join('\n');
 }
 
@@ -265,6 +267,54 @@ async function verifyAll(stack: PipelineStack) {
   }
   const seconds = (performance.now() - t0) / 1000;
   return { records, seconds: round(seconds, 2), recordsPerSecond: Math.round(records / seconds), ok: failures.length === 0, failures };
+}
+
+/** Exports every bench tenant's ledger to a bundle and verifies each offline: both rates. */
+async function exportAll(stack: PipelineStack) {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-export-'));
+  const failures: string[] = [];
+  let records = 0;
+  let bytes = 0;
+  let exportSeconds = 0;
+  let verifySeconds = 0;
+  try {
+    for (const tenant of stack.tenants) {
+      const out = join(dir, `${tenant}.tar.gz`);
+      const t0 = performance.now();
+      const result = await writeLedgerExport(
+        stack.pool,
+        {
+          tenant,
+          exportId: randomUUID(),
+          now: new Date(),
+          requestedBy: { id: 'bench', roles: [], via: 'cli' },
+          request: {},
+          trustedKeys: [stack.verifierKey],
+          publicKeyPems: [],
+        },
+        out,
+      );
+      const t1 = performance.now();
+      const verdict = await verifyBundle(out, { trustedKeys: [stack.verifierKey] });
+      verifySeconds += (performance.now() - t1) / 1000;
+      exportSeconds += (t1 - t0) / 1000;
+      records += result.manifest.counts.records;
+      bytes += result.bytes;
+      if (!verdict.ok || verdict.records !== result.manifest.counts.records) failures.push(`${tenant}: ${JSON.stringify(verdict.problems.slice(0, 3))}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return {
+    records,
+    bytes,
+    seconds: round(exportSeconds, 2),
+    recordsPerSecond: Math.round(records / exportSeconds),
+    verifySeconds: round(verifySeconds, 2),
+    verifyRecordsPerSecond: Math.round(records / verifySeconds),
+    ok: failures.length === 0,
+    failures,
+  };
 }
 
 function searchBench(events: number, runs: number, opensearchUrl: string): unknown {
