@@ -116,6 +116,21 @@ describe('alert rules (real Kafka, Postgres, OpenSearch)', () => {
     }, { timeoutMs: 20_000 });
   });
 
+  it('counts a record announced twice in one batch once (the ledger re-announces after a crash)', async () => {
+    const tenant = aTenant('dup');
+    await rule(tenant, 'grants', { type: 'match', filter: 'type:access.granted', groupBy: 'actor', severity: 'low' });
+    const grant = (who: string): Partial<AuditEventInput> => ({ type: 'access.granted', occurredAt: at('12:00'), actor: user(who, ['admin']), access: { principal: who, role: 'deployer' } });
+    const [a1, b1, a2] = h.records(tenant, grant('alice'), grant('bob'), grant('alice'));
+    // One send: the consumer gets the copies in the same batch, above the stored position.
+    await h.republish([a1!, a1!, b1!, a1!, b1!, a2!, a2!]);
+    await h.evaluated(tenant, a2!.seq);
+    const alerts = await h.alerts(tenant, 'grants');
+    expect(alerts.map((a) => [a.group_key, a.fire_count]).sort()).toEqual([
+      ['alice', 2],
+      ['bob', 1],
+    ]);
+  });
+
   it('new_term: a new actor deploying to prod fires once; the same actor again does not', async () => {
     const tenant = aTenant('nt');
     await rule(tenant, 'new-deployer', { type: 'new_term', filter: 'type:deployment.started env:prod', field: 'actor', lookback: '30d' });

@@ -71,7 +71,14 @@ export class AlertingHarness {
   }
 
   async commit(tenant: string, ...inputs: Partial<AuditEventInput>[]): Promise<CommittedRecord[]> {
-    const records = inputs.map((input) => {
+    const records = this.records(tenant, ...inputs);
+    await this.publisher.publish('committed', records.map((r) => ({ key: r.event.tenant, value: r })));
+    return records;
+  }
+
+  /** The next committed records of the tenant (seq, chain), not published. */
+  records(tenant: string, ...inputs: Partial<AuditEventInput>[]): CommittedRecord[] {
+    return inputs.map((input) => {
       const prev = this.seqs.get(tenant) ?? { seq: 0, hash: '0'.repeat(64) };
       const event = AcceptedEvent.parse(anAcceptedEvent(tenant, input));
       const leafHash = createHash('sha256').update(JSON.stringify(event)).digest('hex');
@@ -79,8 +86,6 @@ export class AlertingHarness {
       this.seqs.set(tenant, { seq: prev.seq + 1, hash });
       return { event, seq: prev.seq + 1, recordedAt: new Date().toISOString(), leafHash, hash, prevHash: prev.hash };
     });
-    await this.publisher.publish('committed', records.map((r) => ({ key: r.event.tenant, value: r })));
-    return records;
   }
 
   async republish(records: CommittedRecord[]): Promise<void> {

@@ -50,7 +50,9 @@ export class StreamingEvaluation {
     await client.query("SELECT pg_advisory_xact_lock(hashtext('query.alerting'), hashtext($1))", [tenant]);
     const { rows } = await client.query<{ last_seq: string }>('SELECT last_seq FROM query.alert_positions WHERE tenant = $1', [tenant]);
     const lastSeq = Number(rows[0]?.last_seq ?? 0);
-    const fresh = records.filter((r) => r.seq > lastSeq).sort((a, b) => a.seq - b.seq);
+    // Above the stored position and once per seq: the ledger re-announces records after a crash, and
+    // both copies can arrive in the same batch (the position only guards across batches).
+    const fresh = uniqueBySeq(records.filter((r) => r.seq > lastSeq));
     const result: BatchResult = { applied: fresh.length, skipped: records.length - fresh.length, firings: [] };
     if (fresh.length === 0) return result;
     const rules = (await this.rules.currentRules(client, tenant)).filter((r) => r.definition.enabled && isStreaming(r.definition));
@@ -99,6 +101,12 @@ export class StreamingEvaluation {
     );
     return rows.map(toStoryEvent);
   }
+}
+
+/** Sorted by seq, the first copy of each seq kept. */
+export function uniqueBySeq(records: readonly CommittedRecord[]): CommittedRecord[] {
+  const sorted = [...records].sort((a, b) => a.seq - b.seq);
+  return sorted.filter((r, i) => i === 0 || sorted[i - 1]!.seq !== r.seq);
 }
 
 /** Rule state of one tenant for the length of a transaction: loaded (locked) once, written once. */
