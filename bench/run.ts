@@ -13,7 +13,7 @@ import { drain } from './lib/drain';
 import { LoadGenerator, type LoadResult } from './lib/load';
 import { PipelineStack } from './lib/pipeline-stack';
 import { rawKafkaProduce, rawOpenSearchBulk, rawPostgresCopy, rawRecords, type RawResult } from './lib/raw';
-import { infraUp, REPO_ROOT, versions, type ServiceName } from './lib/stack';
+import { buildRuntime, infraUp, REPO_ROOT, versions, type ServiceName } from './lib/stack';
 import { percentiles, round, table, type Percentiles } from './lib/stats';
 import { Tracker } from './lib/tracker';
 
@@ -39,6 +39,7 @@ const { values: opts } = parseArgs({
     'base-port': { type: 'string', default: '3391' },
     database: { type: 'string', default: 'audit_bench' },
     profile: { type: 'string', default: '' },
+    runtime: { type: 'string', default: 'compiled' },
     out: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
@@ -46,7 +47,7 @@ const { values: opts } = parseArgs({
 if (opts.help) {
   process.stdout.write(`usage: npm run bench -- [--quick] [--rate 5000] [--seconds 60] [--batch 100] [--saturation-seconds 30]
   [--saturation-batch 500] [--concurrency 8] [--tenants 4] [--warmup-seconds 10] [--raw-events 100000]
-  [--search-events 1000000] [--search-runs 20] [--base-port 3391] [--database audit_bench] [--profile ledger,ingest] [--out file]
+  [--search-events 1000000] [--search-runs 20] [--base-port 3391] [--database audit_bench] [--profile ledger,ingest] [--runtime compiled|source] [--out file]
 `);
   process.exit(0);
 }
@@ -71,7 +72,11 @@ async function main(): Promise<void> {
   const infra = infraUp();
   const profileDir = join(REPO_ROOT, '.local', 'bench', 'profiles');
   const profiled = opts.profile.split(',').filter(Boolean) as ServiceName[];
+  if (opts.runtime !== 'compiled' && opts.runtime !== 'source') throw new Error('--runtime must be compiled or source');
+  // The image runs compiled JavaScript (no compiler in memory); --runtime source runs the TypeScript through SWC as `npm start` does.
+  const runtimeDir = opts.runtime === 'compiled' ? (log('compiling the services as the image does (deploy/docker/build-runtime.ts)'), buildRuntime()) : undefined;
   const stack = new PipelineStack({
+    ...(runtimeDir ? { runtimeDir } : {}),
     infra,
     database: opts.database,
     basePort: Number(opts['base-port']),
@@ -147,7 +152,7 @@ async function main(): Promise<void> {
       command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
       machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGiB: round(totalmem() / 2 ** 30, 1), sharedWithOtherWork: true },
       versions: { ...versions(), ...server },
-      setup: { tenants: stack.tenants.length, avgEventBytes, batchPerRequest: BATCH, saturation: { concurrency: CONCURRENCY, batch: SAT_BATCH }, pollMs: 25 },
+      setup: { tenants: stack.tenants.length, avgEventBytes, batchPerRequest: BATCH, saturation: { concurrency: CONCURRENCY, batch: SAT_BATCH }, pollMs: 25, runtime: opts.runtime },
       fixedLoad: {
         offeredPerSecond: RATE,
         seconds: FIXED_S,
@@ -205,7 +210,7 @@ function render(r: Report): string {
   const p = (x: Percentiles) => [x.p50, x.p95, x.p99, x.max];
   return [
     `audit-ledger bench (${r.kind}) — ${r.machine.cores} cores ${r.machine.cpu}, node ${r.versions.node}, Kafka ${r.versions.kafka}, OpenSearch ${r.versions.opensearch}, ${r.versions.postgres}`,
-    `events: ${r.setup.tenants} tenants, mean ${r.setup.avgEventBytes} B/event (change lifecycles, plan.created with summaries, k8s.request, config/access)`,
+    `runtime: ${r.setup.runtime} JavaScript; events: ${r.setup.tenants} tenants, mean ${r.setup.avgEventBytes} B/event (change lifecycles, plan.created with summaries, k8s.request, config/access)`,
     '',
     table([
       ['throughput', 'events/s', 'ratio to raw Kafka'],

@@ -19,6 +19,8 @@ export interface StackOptions {
   /** Extra environment per service (e.g. a profiler flag or a batch size). */
   env?: Partial<Record<ServiceName, Record<string, string>>>;
   nodeFlags?: Partial<Record<ServiceName, string[]>>;
+  /** Run the services' compiled JavaScript from this tree (buildRuntime) instead of TypeScript through SWC. */
+  runtimeDir?: string;
 }
 
 /**
@@ -62,7 +64,7 @@ export class PipelineStack {
     this.services = Object.fromEntries(
       (Object.keys(ports) as ServiceName[]).map((name) => [
         name,
-        new ServiceProcess(name, ports[name], { ...common, ...own[name], ...(options.env?.[name] ?? {}) }, join(this.dir, 'logs'), options.nodeFlags?.[name] ?? []),
+        new ServiceProcess(name, ports[name], { ...common, ...own[name], ...(options.env?.[name] ?? {}) }, join(this.dir, 'logs'), options.nodeFlags?.[name] ?? [], options.runtimeDir),
       ]),
     ) as Record<ServiceName, ServiceProcess>;
   }

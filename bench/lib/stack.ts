@@ -77,6 +77,8 @@ export class ServiceProcess {
     readonly env: Record<string, string>,
     private readonly logDir: string,
     private readonly nodeFlags: string[] = [],
+    /** A tree built by deploy/docker/build-runtime.ts: run its compiled JavaScript, as the image does. */
+    private readonly runtimeDir?: string,
   ) {}
 
   get pid(): number | undefined {
@@ -95,7 +97,8 @@ export class ServiceProcess {
     if (this.running) return;
     mkdirSync(this.logDir, { recursive: true });
     const log = createWriteStream(join(this.logDir, `${this.name}.log`), { flags: 'a' });
-    const child = spawn(process.execPath, [...this.nodeFlags, ...NODE_ARGS, join(REPO_ROOT, 'apps', this.name, 'src/main.ts')], {
+    const program = this.runtimeDir ? [join(this.runtimeDir, 'apps', this.name, 'src/main.js')] : [...NODE_ARGS, join(REPO_ROOT, 'apps', this.name, 'src/main.ts')];
+    const child = spawn(process.execPath, [...this.nodeFlags, ...program], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...this.env, PORT: String(this.port), HOST: '127.0.0.1' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -170,4 +173,15 @@ export function versions(): Record<string, string> {
     return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version : 'absent';
   };
   return { node: process.version, kafkajs: pkg('kafkajs'), pg: pkg('pg'), '@opensearch-project/opensearch': pkg('@opensearch-project/opensearch'), '@nestjs/core': pkg('@nestjs/core'), fastify: pkg('fastify') };
+}
+
+/**
+ * Compiles the services as the container image does (deploy/docker/build-runtime.ts: SWC, aliases
+ * rewritten, migrations copied) into `.local/runtime`, inside the repository so node_modules resolve.
+ */
+export function buildRuntime(): string {
+  const dir = join(REPO_ROOT, '.local', 'runtime');
+  const res = spawnSync(process.execPath, [...NODE_ARGS, join(REPO_ROOT, 'deploy/docker/build-runtime.ts'), dir], { cwd: REPO_ROOT, encoding: 'utf8' });
+  if (res.status !== 0) throw new Error(`building the compiled runtime failed: ${res.stderr || res.stdout}`);
+  return dir;
 }
