@@ -86,6 +86,18 @@ export interface TopicPartitionMismatch {
  * Returns (and logs) the existing topics whose partition count differs.
  */
 export async function ensureTopics(kafka: Kafka, specs: TopicSpec[], options: EnsureTopicsOptions = {}): Promise<TopicPartitionMismatch[]> {
+  // One at a time per client: several modules of one service ensure the same topics at boot, and two
+  // concurrent creations of one topic make the broker answer TOPIC_ALREADY_EXISTS, which kafkajs
+  // tolerates but logs as an error on every start.
+  const previous = creating.get(kafka) ?? Promise.resolve();
+  const mine = previous.catch(() => undefined).then(() => ensureTopicsNow(kafka, specs, options));
+  creating.set(kafka, mine.catch(() => undefined));
+  return mine;
+}
+
+const creating = new WeakMap<Kafka, Promise<unknown>>();
+
+async function ensureTopicsNow(kafka: Kafka, specs: TopicSpec[], options: EnsureTopicsOptions): Promise<TopicPartitionMismatch[]> {
   const defaultPartitions = options.partitions ?? 3;
   const admin = kafka.admin();
   await admin.connect();

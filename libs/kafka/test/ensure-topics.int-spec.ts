@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import { ensureTopics } from '../src';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { createKafka, ensureTopics } from '../src';
 
 /** Against the real broker: the configured partition count is used for new topics and never forced on old ones. */
 describe('ensureTopics', () => {
@@ -38,6 +40,16 @@ describe('ensureTopics', () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain(`topic ${prefix}.a has 6 partitions, configuration asks for 8: left unchanged`);
     expect(await partitionsOf(`${prefix}.a`)).toBe(6);
+  });
+
+  it('creates a topic once when several modules of one service ensure it at the same time (no broker errors logged)', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write: (chunk: Buffer, _enc, done) => void (lines.push(chunk.toString()), done()) });
+    const client = createKafka({ brokers: (process.env.KAFKA_BROKERS ?? '').split(','), clientId: 'ensure-topics-race', logger: pino({ level: 'warn' }, sink) });
+    const topics = [{ name: `${prefix}.race1` }, { name: `${prefix}.race2` }];
+    await Promise.all([ensureTopics(client, topics), ensureTopics(client, topics), ensureTopics(client, [...topics].reverse())]);
+    expect(await partitionsOf(`${prefix}.race1`)).toBe(3);
+    expect(lines.filter((l) => l.includes('"level":50'))).toEqual([]);
   });
 
   it('defaults to 3 partitions when nothing is configured', async () => {
