@@ -19,7 +19,7 @@ import {
   type VerifierKey,
 } from '@audit/ledger-core';
 import { BUNDLE_FILES, BundleManifest, CSV_HEADER, PEM_FILE, csvRow } from './bundle-format';
-import { ChangeCollector, changesJson } from './changes';
+import { ChangeSpool } from './changes';
 import { MultiProofError, verifyMultiProof, type ProofNode } from './multiproof';
 import { ocsfLine } from './ocsf';
 import { readTar, tarStream, TarError } from './tar';
@@ -141,7 +141,11 @@ async function verifyFiles(dir: string, names: Set<string>, options: VerifyBundl
   const body = checkpointInfo?.parsed.body;
 
   // 3. Records against their leaf hashes; CSV and changes recomputed from them.
-  const records = await checkRecords(dir, tenant, manifest, body?.size, wantsOcsf && names.has(BUNDLE_FILES.ocsf), problems);
+  // The recomputed changes spill to a scratch directory of their own (never into a bundle directory given to us).
+  const scratch = await mkdtemp(join(options.workDir ?? tmpdir(), 'audit-verify-changes-'));
+  const records = await checkRecords(dir, tenant, manifest, body?.size, wantsOcsf && names.has(BUNDLE_FILES.ocsf), problems, scratch).finally(() =>
+    rm(scratch, { recursive: true, force: true }),
+  );
 
   // 4. The multi-proof from the exported leaves to the signed root.
   if (body) {
@@ -213,10 +217,10 @@ interface RecordScan {
   leafHashes: Buffer;
 }
 
-async function checkRecords(dir: string, tenant: string, manifest: BundleManifest, treeSize: number | undefined, withOcsf: boolean, problems: Problems): Promise<RecordScan> {
+async function checkRecords(dir: string, tenant: string, manifest: BundleManifest, treeSize: number | undefined, withOcsf: boolean, problems: Problems, scratch: string): Promise<RecordScan> {
   const scan: RecordScan = { count: 0, redacted: 0, indices: new Float64Array(1024), leafHashes: Buffer.alloc(1024 * 32) };
   const events = lines(join(dir, BUNDLE_FILES.events));
-  const changes = new ChangeCollector();
+  const changes = new ChangeSpool(scratch);
   const csv = createHash('sha256').update(CSV_HEADER);
   const ocsf = createHash('sha256');
   let eventLine = 0;
@@ -248,7 +252,7 @@ async function checkRecords(dir: string, tenant: string, manifest: BundleManifes
       eventLine++;
       entry = checkEntry(next.value, seq, eventLine, tenant, leafHash, problems);
       if (entry) {
-        changes.add(entry);
+        await changes.add(entry);
         if (withOcsf) ocsf.update(ocsfLine(entry));
       }
     }
@@ -309,25 +313,48 @@ function checkEntry(line: string, seq: number, lineNo: number, tenant: string, l
   return record;
 }
 
-async function checkChanges(path: string, expected: ChangeCollector, problems: Problems): Promise<void> {
-  const text = await readLimited(path, 256 * 1024 * 1024);
-  let parsed: unknown;
+/**
+ * changes.json against the changes recomputed from the records, line by line in bounded memory: the
+ * layout is fixed (see changes.ts), and each change line must equal the recomputed one once its
+ * `summary` (the exporter's verdicts, which need the query service's rules) is set aside.
+ */
+async function checkChanges(path: string, expected: ChangeSpool, problems: Problems): Promise<void> {
+  const bad = (detail: string) => problems.add(BUNDLE_FILES.changes, detail);
+  const actual = lines(path);
+  const next = async () => {
+    const r = await actual.next();
+    return r.done ? undefined : r.value;
+  };
   try {
-    parsed = text === undefined ? undefined : JSON.parse(text);
-  } catch {
-    parsed = undefined;
+    if ((await next()) !== '{"changes":[') return bad('does not start with {"changes":[ on a line of its own');
+    let lineNo = 1;
+    let previous: string | undefined;
+    for await (const want of expected.lines()) {
+      const got = await next();
+      lineNo++;
+      if (previous !== undefined && !previous.endsWith(',')) return bad(`line ${lineNo - 1} is not followed by a comma`);
+      if (got === undefined) return bad(`ends before the change on line ${lineNo}: fewer changes than the records hold`);
+      const text = got.endsWith(',') ? got.slice(0, -1) : got;
+      let change: unknown;
+      try {
+        change = JSON.parse(text);
+      } catch {
+        return bad(`line ${lineNo} is not one JSON change`);
+      }
+      if (typeof change !== 'object' || change === null || Array.isArray(change)) return bad(`line ${lineNo} is not one JSON change`);
+      const { summary: _summary, ...base } = change as Record<string, unknown>;
+      if (JSON.stringify(base) !== want) return bad(`line ${lineNo} does not match the changes of the exported records`);
+      previous = got;
+    }
+    if (previous === undefined) {
+      if ((await next()) !== '') return bad('holds changes the exported records do not touch');
+    } else if (previous.endsWith(',')) {
+      return bad('holds changes the exported records do not touch');
+    }
+    if ((await next()) !== ']}' || (await next()) !== undefined) bad('does not end with ]} after the last change');
+  } finally {
+    await actual.return?.(undefined);
   }
-  const changes = (parsed as { changes?: unknown } | undefined)?.changes;
-  if (!Array.isArray(changes)) {
-    problems.add(BUNDLE_FILES.changes, 'is not {"changes": [...]}');
-    return;
-  }
-  const stripped = changes.map((c: unknown) => {
-    if (typeof c !== 'object' || c === null) return c;
-    const { summary: _summary, ...rest } = c as Record<string, unknown>;
-    return rest;
-  });
-  if (changesJson(stripped as never) !== changesJson(expected.result())) problems.add(BUNDLE_FILES.changes, 'does not match the changes of the exported records');
 }
 
 async function readProofNodes(path: string): Promise<ProofNode[]> {

@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { BUNDLE_FILES, BUNDLE_FORMAT, BundleManifest, CSV_HEADER, csvRow, type ExportRequest } from './bundle-format';
-import { ChangeCollector, changesJson, type ChangeSummarizer } from './changes';
+import { ChangeSpool, writeChangesJson } from './changes';
 import { buildMultiProof } from './multiproof';
 import { ocsfLine } from './ocsf';
 import { bundleReadme } from './readme';
@@ -45,7 +45,7 @@ export interface BundleMeta {
   summarizeChanges?: (changeIds: readonly string[]) => Promise<ReadonlyMap<string, Record<string, unknown>>>;
 }
 
-export type BundleProgress = { phase: 'records'; records: number } | { phase: 'proof' | 'archive'; records: number };
+export type BundleProgress = { phase: 'records'; records: number } | { phase: 'proof' | 'changes' | 'archive'; records: number };
 
 class HashedFile {
   readonly hash: Hash = createHash('sha256');
@@ -113,14 +113,13 @@ export class BundleWriter {
     private readonly csv: HashedFile,
     private readonly leaves: HashedFile,
     private readonly ocsf: HashedFile | undefined,
-    private readonly changes: ChangeCollector,
+    private readonly changes: ChangeSpool,
     private readonly onProgress: (p: BundleProgress) => void,
   ) {}
 
   static async open(options: {
     tenant: string;
     workDir?: string;
-    summarizeChange?: ChangeSummarizer;
     /** Also write events.ocsf.jsonl (request `format: "ocsf"`). */
     ocsf?: boolean;
     onProgress?: (p: BundleProgress) => void;
@@ -131,7 +130,7 @@ export class BundleWriter {
     const leaves = await HashedFile.open(dir, BUNDLE_FILES.leaves);
     const ocsf = options.ocsf ? await HashedFile.open(dir, BUNDLE_FILES.ocsf) : undefined;
     await csv.write(CSV_HEADER);
-    return new BundleWriter(dir, options.tenant, events, csv, leaves, ocsf, new ChangeCollector(options.summarizeChange), options.onProgress ?? (() => undefined));
+    return new BundleWriter(dir, options.tenant, events, csv, leaves, ocsf, new ChangeSpool(dir), options.onProgress ?? (() => undefined));
   }
 
   get count(): number {
@@ -149,7 +148,7 @@ export class BundleWriter {
       if (entry.tenant !== this.tenant || entry.seq !== record.seq) throw new RangeError(`record ${record.seq} is not seq ${record.seq} of tenant ${this.tenant}`);
       await this.events.write(`${record.canonical}\n`);
       if (this.ocsf) await this.ocsf.write(ocsfLine(entry));
-      this.changes.add(entry);
+      await this.changes.add(entry);
     } else {
       this.redacted++;
     }
@@ -187,8 +186,14 @@ export class BundleWriter {
       for (const node of nodes) await multiproof.write(`${node.level} ${node.index} ${node.hash.toString('base64')}\n`);
       files.push(await multiproof.close());
 
+      this.onProgress({ phase: 'changes', records: this.records });
+      const changesFile = await HashedFile.open(this.dir, BUNDLE_FILES.changes);
+      const summaries = meta.summarizeChanges && this.changes.size > 0 ? await meta.summarizeChanges(this.changes.changeIds()) : undefined;
+      await writeChangesJson(this.changes, (text) => changesFile.write(text), summaries);
+      files.push(await changesFile.close());
+      await this.changes.dispose();
+
       const small: [string, string][] = [
-        [BUNDLE_FILES.changes, changesJson(await this.changeEntries(meta))],
         [BUNDLE_FILES.checkpoint, meta.checkpointNote],
         [BUNDLE_FILES.verifierKeys, meta.verifierKeys.map((k) => `${k}\n`).join('')],
         ...meta.publicKeyPems.map((pem, i): [string, string] => [`keys/public-key-${i + 1}.pem`, pem.endsWith('\n') ? pem : `${pem}\n`]),
@@ -232,16 +237,6 @@ export class BundleWriter {
   async abort(): Promise<void> {
     for (const file of [this.events, this.csv, this.leaves, this.ocsf]) file?.destroy();
     await rm(this.dir, { recursive: true, force: true });
-  }
-
-  private async changeEntries(meta: BundleMeta) {
-    const changes = this.changes.result();
-    if (!meta.summarizeChanges || changes.length === 0) return changes;
-    const summaries = await meta.summarizeChanges(changes.map((c) => c.changeId));
-    return changes.map((c) => {
-      const summary = summaries.get(c.changeId);
-      return summary ? { ...c, summary } : c;
-    });
   }
 
   private remember(index: number, leafHash: Buffer): void {

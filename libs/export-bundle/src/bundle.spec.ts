@@ -134,6 +134,16 @@ describe('export bundle', () => {
       ['removes a proof node', (d) => editLines(d, 'proof/multiproof.txt', (ls) => ls.filter((_, i) => i !== 1)), /proof/],
       ['edits the CSV', (d) => editLines(d, 'events.csv', (ls) => ls.map((l) => l.replace('payments', 'paymentz'))), /events.csv/],
       ['edits a change', (d) => editLines(d, 'changes.json', (ls) => ls.map((l) => l.replace('"chg-2"', '"chg-9"'))), /changes.json/],
+      ['drops a change', (d) => editLines(d, 'changes.json', (ls) => ls.filter((_, i) => i !== 2)), /changes.json/],
+      ['drops the last change', (d) => editLines(d, 'changes.json', (ls) => {
+        const out = ls.filter((_, i) => i !== ls.length - 2);
+        out[out.length - 2] = out[out.length - 2]!.replace(/,$/, '');
+        return out;
+      }), /changes.json/],
+      ['adds a change', (d) => editLines(d, 'changes.json', (ls) => [...ls.slice(0, 2), ls[1]!, ...ls.slice(2)]), /changes.json/],
+      ['swaps two changes', (d) => editLines(d, 'changes.json', (ls) => ls.map((l, i) => (i === 1 ? ls[2]! : i === 2 ? ls[1]! : l))), /changes.json/],
+      ['edits an event of a change', (d) => editLines(d, 'changes.json', (ls) => ls.map((l, i) => (i === 1 ? l.replace(/"seq":(\d+)/, (_m, n) => `"seq":${Number(n) + 1}`) : l))), /changes.json/],
+      ['puts all changes on one line', (d) => editLines(d, 'changes.json', (ls) => [ls.join('')]), /changes.json/],
       ['adds a file', (d) => writeFile(join(d, 'keys/public-key-2.pem'), ledger.key.publicKeyPem), /not listed in the manifest/],
       ['removes a file', (d) => unlink(join(d, 'events.csv')), /missing/],
     ];

@@ -3,7 +3,7 @@ export { BundleWriter } from './bundle-writer';
 export type { BundleMeta, BundleProgress, BundleRecord } from './bundle-writer';
 export { packBundle, unpackBundle, verifyBundle } from './bundle-verifier';
 export type { BundleProblem, BundleVerdict, VerifyBundleOptions } from './bundle-verifier';
-export type { ChangeEntry, ChangeSummarizer } from './changes';
+export type { ChangeEntry } from './changes';
 export { MultiProofError, buildMultiProof, verifyMultiProof } from './multiproof';
 export type { ProofNode } from './multiproof';
 export { OCSF_CLASSES, OCSF_MAPPING, OCSF_VERSION, ocsfLine, toOcsf } from './ocsf';

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { BundleWriter, type BundleManifest, type BundleMeta, type BundleProgress, type ChangeSummarizer, type ExportRequest } from '@audit/export-bundle';
+import { BundleWriter, type BundleManifest, type BundleMeta, type BundleProgress, type ExportRequest } from '@audit/export-bundle';
 import { formatVerifierKey, parseCheckpoint, verifierKeyFromPem, verifyCheckpoint, type VerifierKey } from '@audit/ledger-core';
 import { leafHashBuffer, seqRangeRecorded, streamExportRows } from './export-reads';
 import { latestCheckpoint } from './read-ledger';
@@ -15,7 +15,6 @@ export interface LedgerExportOptions {
   publicKeyPems: readonly string[];
   /** In-memory filter (e.g. the query language) on each record's entry; makes the export non-contiguous. */
   filter?: (entry: Record<string, unknown>) => boolean;
-  summarizeChange?: ChangeSummarizer;
   /** Status and verdicts of the exported changes, looked up once at the end (no record bodies kept). */
   summarizeChanges?: BundleMeta['summarizeChanges'];
   /** Where `trustedKeys`/`publicKeyPems` came from (recorded in the manifest and README). */
@@ -49,7 +48,6 @@ export async function writeLedgerExport(pool: Pool, options: LedgerExportOptions
   const writer = await BundleWriter.open({
     tenant,
     ...(options.workDir ? { workDir: options.workDir } : {}),
-    ...(options.summarizeChange ? { summarizeChange: options.summarizeChange } : {}),
     ocsf: request.format === 'ocsf',
     onProgress: (p) => options.onProgress?.({ ...p, total: range ? range.lastSeq - range.firstSeq + 1 : 0 }),
   });
