@@ -40,6 +40,7 @@ const { values: opts } = parseArgs({
     database: { type: 'string', default: 'audit_bench' },
     profile: { type: 'string', default: '' },
     runtime: { type: 'string', default: 'compiled' },
+    'heap-mib': { type: 'string', default: '' },
     out: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
@@ -47,7 +48,7 @@ const { values: opts } = parseArgs({
 if (opts.help) {
   process.stdout.write(`usage: npm run bench -- [--quick] [--rate 5000] [--seconds 60] [--batch 100] [--saturation-seconds 30]
   [--saturation-batch 500] [--concurrency 8] [--tenants 4] [--warmup-seconds 10] [--raw-events 100000]
-  [--search-events 1000000] [--search-runs 20] [--base-port 3391] [--database audit_bench] [--profile ledger,ingest] [--runtime compiled|source] [--out file]
+  [--search-events 1000000] [--search-runs 20] [--base-port 3391] [--database audit_bench] [--profile ledger,ingest] [--runtime compiled|source] [--heap-mib 160] [--out file]
 `);
   process.exit(0);
 }
@@ -75,8 +76,11 @@ async function main(): Promise<void> {
   if (opts.runtime !== 'compiled' && opts.runtime !== 'source') throw new Error('--runtime must be compiled or source');
   // The image runs compiled JavaScript (no compiler in memory); --runtime source runs the TypeScript through SWC as `npm start` does.
   const runtimeDir = opts.runtime === 'compiled' ? (log('compiling the services as the image does (deploy/docker/build-runtime.ts)'), buildRuntime()) : undefined;
+  // --heap-mib caps each service's V8 old space (NODE_OPTIONS=--max-old-space-size), to see what memory they need.
+  const heap = opts['heap-mib'] ? { NODE_OPTIONS: `--max-old-space-size=${Number(opts['heap-mib'])}` } : undefined;
   const stack = new PipelineStack({
     ...(runtimeDir ? { runtimeDir } : {}),
+    ...(heap ? { env: { ingest: heap, 'approval-policy': heap, ledger: heap, query: heap } } : {}),
     infra,
     database: opts.database,
     basePort: Number(opts['base-port']),
@@ -152,7 +156,7 @@ async function main(): Promise<void> {
       command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
       machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGiB: round(totalmem() / 2 ** 30, 1), sharedWithOtherWork: true },
       versions: { ...versions(), ...server },
-      setup: { tenants: stack.tenants.length, avgEventBytes, batchPerRequest: BATCH, saturation: { concurrency: CONCURRENCY, batch: SAT_BATCH }, pollMs: 25, runtime: opts.runtime },
+      setup: { tenants: stack.tenants.length, avgEventBytes, batchPerRequest: BATCH, saturation: { concurrency: CONCURRENCY, batch: SAT_BATCH }, pollMs: 25, runtime: opts.runtime, serviceHeapMiB: opts['heap-mib'] ? Number(opts['heap-mib']) : null },
       fixedLoad: {
         offeredPerSecond: RATE,
         seconds: FIXED_S,
