@@ -19,7 +19,8 @@ export interface LedgerExportOptions {
   summarizeChanges?: BundleMeta['summarizeChanges'];
   /** Where `trustedKeys`/`publicKeyPems` came from (recorded in the manifest and README). */
   keySource?: BundleMeta['keySource'];
-  onProgress?: (progress: BundleProgress & { total: number }) => void;
+  /** `total`: the records the export will hold, when known up front (a plain range); absent for a change or a filter. */
+  onProgress?: (progress: BundleProgress & { total?: number }) => void;
   workDir?: string;
 }
 
@@ -49,7 +50,7 @@ export async function writeLedgerExport(pool: Pool, options: LedgerExportOptions
     tenant,
     ...(options.workDir ? { workDir: options.workDir } : {}),
     ocsf: request.format === 'ocsf',
-    onProgress: (p) => options.onProgress?.({ ...p, total: range ? range.lastSeq - range.firstSeq + 1 : 0 }),
+    onProgress: (p) => options.onProgress?.(request.change || options.filter ? p : { ...p, total: range ? range.lastSeq - range.firstSeq + 1 : 0 }),
   });
   try {
     if (range) {
