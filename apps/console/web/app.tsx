@@ -5,7 +5,7 @@ import { ChangesListPage } from './change-story/changes-list.page';
 import { LedgerStatusPage } from './ledger-status/ledger-status.page';
 import { RulesPage } from './rules/rules.page';
 import { SearchPage } from './search/search.page';
-import { hasRole, loadSession, saveSession, type Role, type Session } from './shared/session';
+import { hasRole, loadSession, saveSession, type Role, type Session } from './common/session';
 import { SignInPage } from './sign-in/sign-in.page';
 
 interface Route {

@@ -1,4 +1,4 @@
-import { ApiError } from '../shared/api';
+import { ApiError } from '../common/api';
 import { actionsFor, alertListParams, changeEventsQuery, describeRefusal, searchHref, seqSummary, utc } from './alert-view';
 
 describe('alerts page helpers', () => {

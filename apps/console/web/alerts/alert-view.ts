@@ -1,5 +1,5 @@
 /** Pure helpers of the alerts page: the shapes of `GET /v1/alerts`, what a reader may do, links to evidence. */
-import { ApiError, describeError } from '../shared/api';
+import { ApiError, describeError } from '../common/api';
 
 export const ALERT_STATES = ['firing', 'acknowledged', 'resolved'] as const;
 export type AlertState = (typeof ALERT_STATES)[number];

@@ -1,6 +1,6 @@
 import { Fragment, useCallback, useEffect, useRef, useState } from 'react';
-import { ApiError, apiGet, apiSend, describeError } from '../shared/api';
-import { hasRole, type Session } from '../shared/session';
+import { ApiError, apiGet, apiSend, describeError } from '../common/api';
+import { hasRole, type Session } from '../common/session';
 import {
   ACTION_LABELS,
   actionsFor,

@@ -1,8 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
 import { EventDrawer } from '../proof/event-drawer';
 import { ExportChange } from './export-change';
-import { apiGet, describeError } from '../shared/api';
-import type { Session } from '../shared/session';
+import { apiGet, describeError } from '../common/api';
+import type { Session } from '../common/session';
 
 type StoryEvent = Record<string, unknown> & { seq: number; type: string; occurredAt: string; recordedAt: string };
 

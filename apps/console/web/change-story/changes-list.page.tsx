@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
-import { apiGet, describeError } from '../shared/api';
-import { hasRole, type Session } from '../shared/session';
+import { apiGet, describeError } from '../common/api';
+import { hasRole, type Session } from '../common/session';
 
 interface ChangeRow {
   changeId: string;

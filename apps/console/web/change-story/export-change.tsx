@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { ApiError, apiGet, apiSend, describeError } from '../shared/api';
-import { hasRole, type Session } from '../shared/session';
+import { ApiError, apiGet, apiSend, describeError } from '../common/api';
+import { hasRole, type Session } from '../common/session';
 import { downloadName, exportProgressText, formatBytes, isFinished, proxiedLink, type ExportJob } from './export-job';
 
 const POLL_MS = 1_000;

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { parseCheckpointNote, verifyNoteSignature, type PublishedKey, type SubtleLike } from '../proof/inclusion-proof.verify';
-import { apiGet, describeError } from '../shared/api';
-import type { Session } from '../shared/session';
+import { apiGet, describeError } from '../common/api';
+import type { Session } from '../common/session';
 
 interface Checkpoint {
   tenant: string;

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
-import { ApiError, apiGet, describeError } from '../shared/api';
-import { hasRole, type Session } from '../shared/session';
+import { ApiError, apiGet, describeError } from '../common/api';
+import { hasRole, type Session } from '../common/session';
 import { ledgerEntryOf, verifyEventInclusion, type InclusionProofResponse, type ProofVerdict, type PublishedKey, type SubtleLike } from './inclusion-proof.verify';
 
 type ProofState = { state: 'loading' } | { state: 'pending'; detail: string } | { state: 'error'; detail: string } | { state: 'done'; verdict: ProofVerdict; proof: InclusionProofResponse };

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
-import { ApiError, apiGet, apiSend, describeError } from '../shared/api';
-import type { Session } from '../shared/session';
+import { ApiError, apiGet, apiSend, describeError } from '../common/api';
+import type { Session } from '../common/session';
 import { definitionFromForm, emptyForm, fieldsOf, formFromDefinition, placeErrors, RULE_ID_PATTERN, RULE_TYPES, type FieldError, type FieldSpec, type RuleType } from './rule-form';
 
 interface RuleView {

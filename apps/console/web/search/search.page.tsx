@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { EventDrawer } from '../proof/event-drawer';
-import { ApiError, apiGet, describeError } from '../shared/api';
-import type { Session } from '../shared/session';
+import { ApiError, apiGet, describeError } from '../common/api';
+import type { Session } from '../common/session';
 import type { SearchHistogram } from './events-per-hour';
 import { EventsPerHourChart } from './events-per-hour.chart';
 import { FACET_FIELDS, localInputToRfc3339, presetRange, refineWithFacet, withTimeRange, type FacetName, type RangePreset } from './search-query';

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
-import { describeError, devLogin } from '../shared/api';
-import { ROLES, sessionFromToken, type Session } from '../shared/session';
+import { describeError, devLogin } from '../common/api';
+import { ROLES, sessionFromToken, type Session } from '../common/session';
 
 /**
  * Development sign-in: the console server mints a token for the chosen tenant and role (refused in
