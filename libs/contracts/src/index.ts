@@ -7,3 +7,4 @@ export * from './uuid';
 export * from './ingest-api';
 export * from './api-key';
 export * from './alert-message';
+export * from './search-api';

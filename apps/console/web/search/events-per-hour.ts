@@ -4,22 +4,9 @@
  * stacked series split by one of the two. Nothing here counts loaded pages.
  */
 
-export type HistogramInterval = 'hour' | 'day';
+import type { HistogramBucket, HistogramInterval, SearchHistogram } from '@audit/contracts';
 
-export interface HistogramBucket {
-  start: string;
-  total: number;
-  byType: Record<string, number>;
-  byOutcome: Record<string, number>;
-}
-
-export interface SearchHistogram {
-  requested: HistogramInterval;
-  interval: HistogramInterval;
-  from: string | null;
-  to: string | null;
-  buckets: HistogramBucket[];
-}
+export type { HistogramBucket, HistogramInterval, SearchHistogram } from '@audit/contracts';
 
 export interface ChartBucket {
   start: string;

@@ -1,3 +1,4 @@
+import type { HistogramInterval, SearchHistogram } from '@audit/contracts';
 import type { QueryNode } from '@audit/query-language';
 import { tenantScopedQuery, type DslQuery } from '../query-language/query-language.dsl';
 
@@ -6,8 +7,7 @@ import { tenantScopedQuery, type DslQuery } from '../query-language/query-langua
  * matches (not just the page) per UTC hour or day, each split by type and by outcome. Pure: the DSL
  * bodies it asks for and the shaping of what OpenSearch answers.
  */
-export const HISTOGRAM_INTERVALS = ['hour', 'day'] as const;
-export type HistogramInterval = (typeof HISTOGRAM_INTERVALS)[number];
+export { HISTOGRAM_INTERVALS, type HistogramBucket, type HistogramInterval, type SearchHistogram } from '@audit/contracts';
 
 const INTERVAL_MS: Record<HistogramInterval, number> = { hour: 3_600_000, day: 86_400_000 };
 const FIXED_INTERVAL: Record<HistogramInterval, string> = { hour: '1h', day: '1d' };
@@ -34,25 +34,6 @@ export interface TimeBounds {
 export interface HistogramSpan {
   from: number;
   to: number;
-}
-
-export interface HistogramBucket {
-  /** Start of the hour or day, UTC, ISO 8601. */
-  start: string;
-  total: number;
-  byType: Record<string, number>;
-  byOutcome: Record<string, number>;
-}
-
-export interface SearchHistogram {
-  /** What the client asked for. */
-  requested: HistogramInterval;
-  /** What it got: `day` when `hour` would have needed more than MAX_HISTOGRAM_BUCKETS buckets. */
-  interval: HistogramInterval;
-  /** The span covered (from inclusive, to exclusive); null when there is nothing to cover. */
-  from: string | null;
-  to: string | null;
-  buckets: HistogramBucket[];
 }
 
 /**
