@@ -3,7 +3,6 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { mintDevToken } from '@audit/auth';
 import { topicName, uuidv7, type AcceptedEvent } from '@audit/contracts';
 import { createKafka, KafkaPublisher, type Kafka } from '@audit/kafka';
 import { verifyTenantLedger } from '@audit/ledger-store';
@@ -216,7 +215,7 @@ const alertCounts: Record<string, { alerts: number; grants: number; firings: num
 
 async function installAlertRule(stack: PipelineStack): Promise<void> {
   for (const tenant of stack.tenants) {
-    const token = await mintDevToken({ sub: 'faults-admin', tenant, roles: ['admin'], groups: [] }, { issuer: 'audit-ledger-dev', audience: 'audit-ledger', hmacSecret: 'local-development-secret-change-me-0123456789' });
+    const token = await stack.token(tenant, 'faults-admin', ['admin']);
     const res = await fetch(`${stack.services.query.url}/v1/alert-rules/${ALERT_RULE_ID}`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },

@@ -6,7 +6,6 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { mintDevToken } from '@audit/auth';
 import { verifyBundle } from '@audit/export-bundle';
 import { verifyTenantLedger, writeLedgerExport } from '@audit/ledger-store';
 import { drain } from './lib/drain';
@@ -247,7 +246,7 @@ function render(r: Report): string {
 
 async function searchViaApi(stack: PipelineStack, runs: number) {
   const tenant = stack.tenants[0]!;
-  const token = await mintDevToken({ sub: 'bench-analyst', tenant, roles: ['analyst'], groups: ['sre'] }, { issuer: 'audit-ledger-dev', audience: 'audit-ledger', hmacSecret: 'local-development-secret-change-me-0123456789' });
+  const token = await stack.token(tenant, 'bench-analyst', ['analyst'], ['sre']);
   const queries = ['', 'type:deployment.* env:prod', 'actor:alice@example.com', 'type:k8s.request outcome:denied', '"connection pool"', 'env:staging OR outcome:failed', 'type:plan.created -env:dev'];
   const count = await stack.os.count({ index: `${stack.indexPrefix}-*` });
   const times: number[] = [];

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client as OpenSearchClient } from '@opensearch-project/opensearch';
 import { issueApiKey, topicName, TOPICS, type TopicKey } from '@audit/contracts';
+import { mintDevToken, type Role } from '@audit/auth';
 import { createPool, type Pool } from '@audit/db';
 import { createKafka, ensureTopics } from '@audit/kafka';
 import { generateSigningKey, type VerifierKey } from '@audit/ledger-core';
@@ -35,6 +36,11 @@ export class PipelineStack {
   readonly services: Record<ServiceName, ServiceProcess>;
   readonly tenants: string[];
   readonly emitters: Emitter[] = [];
+
+  /** A bearer token for the query service as started here (its development JWT settings, the defaults). */
+  token(tenant: string, sub: string, roles: Role[], groups: string[] = []): Promise<string> {
+    return mintDevToken({ sub, tenant, roles, groups }, { issuer: 'audit-ledger-dev', audience: 'audit-ledger', hmacSecret: 'local-development-secret-change-me-0123456789' });
+  }
   readonly verifierKey: VerifierKey;
   readonly os: OpenSearchClient;
   pool!: Pool;
