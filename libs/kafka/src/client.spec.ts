@@ -1,4 +1,5 @@
-import { kafkaConnectionOptions } from './client';
+import { KafkaJSProtocolError } from 'kafkajs';
+import { isNotYet, kafkaConnectionOptions } from './client';
 
 describe('kafkaConnectionOptions', () => {
   it('is plain text without credentials by default', () => {
@@ -21,5 +22,18 @@ describe('kafkaConnectionOptions', () => {
     expect(() => kafkaConnectionOptions({ KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'ledger' })).toThrow(
       'KAFKA_SASL_MECHANISM needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD',
     );
+  });
+});
+
+describe('isNotYet', () => {
+  it('treats a topic whose partitions have no leader yet as "retry", not as a failure', () => {
+    const unknown = Object.assign(new KafkaJSProtocolError('This server does not host this topic-partition'), { type: 'UNKNOWN_TOPIC_OR_PARTITION' });
+    expect(isNotYet(unknown)).toBe(true);
+    expect(isNotYet(Object.assign(new Error('x'), { type: 'LEADER_NOT_AVAILABLE' }))).toBe(true);
+  });
+
+  it('does not retry errors that will not go away', () => {
+    expect(isNotYet(Object.assign(new Error('denied'), { type: 'TOPIC_AUTHORIZATION_FAILED', retriable: false }))).toBe(false);
+    expect(isNotYet(new TypeError('bug'))).toBe(false);
   });
 });

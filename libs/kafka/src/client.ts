@@ -70,6 +70,8 @@ export interface EnsureTopicsOptions {
   partitions?: number;
   /** Told when an existing topic's partition count differs from what was asked. */
   logger?: { warn(fields: object, message: string): void };
+  /** How long to keep retrying answers that mean "not ready yet" (default 60 s). */
+  retryForMs?: number;
 }
 
 export interface TopicPartitionMismatch {
@@ -90,12 +92,40 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[], options: En
   // concurrent creations of one topic make the broker answer TOPIC_ALREADY_EXISTS, which kafkajs
   // tolerates but logs as an error on every start.
   const previous = creating.get(kafka) ?? Promise.resolve();
-  const mine = previous.catch(() => undefined).then(() => ensureTopicsNow(kafka, specs, options));
+  const mine = previous.catch(() => undefined).then(() => withMetadataRetry(() => ensureTopicsNow(kafka, specs, options), options));
   creating.set(kafka, mine.catch(() => undefined));
   return mine;
 }
 
 const creating = new WeakMap<Kafka, Promise<unknown>>();
+
+/** Broker answers that only mean "not yet": a just-created topic whose partitions have no leader yet. */
+const NOT_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE', 'NOT_LEADER_OR_FOLLOWER', 'TOPIC_ALREADY_EXISTS', 'NOT_CONTROLLER', 'REQUEST_TIMED_OUT']);
+
+export function isNotYet(error: unknown): boolean {
+  const e = error as { type?: string; retriable?: boolean; name?: string } | undefined;
+  if (e?.type !== undefined && NOT_YET.has(e.type)) return true;
+  return e?.name === 'KafkaJSNumberOfRetriesExceeded' || e?.name === 'KafkaJSConnectionError' || e?.retriable === true;
+}
+
+/**
+ * On a just-formatted broker four services create topics at once, and a topic can be listed before its
+ * partitions have leaders: metadata then answers UNKNOWN_TOPIC_OR_PARTITION. Retry such answers with
+ * backoff for up to `retryForMs` (default 60 s), saying so, instead of failing the service's start.
+ */
+async function withMetadataRetry<T>(attempt: () => Promise<T>, options: EnsureTopicsOptions): Promise<T> {
+  const deadline = Date.now() + (options.retryForMs ?? 60_000);
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!isNotYet(error) || Date.now() >= deadline) throw error;
+      const delay = Math.min(2_000, 100 * 2 ** n);
+      options.logger?.warn({ err: error, attempt: n, delay }, 'topics not ready yet on the broker; retrying');
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
 
 async function ensureTopicsNow(kafka: Kafka, specs: TopicSpec[], options: EnsureTopicsOptions): Promise<TopicPartitionMismatch[]> {
   const defaultPartitions = options.partitions ?? 3;
