@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Provenance } from './provenance';
 import { boundedJsonObject, hex32, httpsUrl, line, sha256Digest, slug, tenantId, text, timestamp, uuidV7 } from './primitives';
 
 /**
@@ -180,6 +181,8 @@ export const AcceptedEvent = z
     tenant: tenantId,
     id: uuidV7,
     receivedAt: timestamp,
+    /** Server-set: who asserted the event. Optional only for records accepted before it existed (read as untrusted). */
+    provenance: Provenance.optional(),
   })
   .superRefine((e, ctx) => {
     checkTypeRequirements(e, ctx);

@@ -8,3 +8,4 @@ export * from './ingest-api';
 export * from './api-key';
 export * from './alert-message';
 export * from './search-api';
+export * from './provenance';
