@@ -43,6 +43,8 @@ export const baseEnv = {
   KAFKA_SASL_USERNAME: z.string().optional(),
   /** A secret: comes from a Secret object, never from the ConfigMap, and is never logged. */
   KAFKA_SASL_PASSWORD: z.string().optional(),
+  /** A consumed partition with waiting messages that does not move for this long is stalled: `/readyz` degraded, `consumer_partition_stalled` 1. */
+  CONSUMER_STALL_SECONDS: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(86_400, 'must be at most 86400').default(60),
   KAFKA_TOPIC_PARTITIONS: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(3),
 };
 

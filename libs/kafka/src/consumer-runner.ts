@@ -2,7 +2,8 @@ import type { Consumer, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { toFieldIssues, TOPICS, type FieldIssue } from '@audit/contracts';
-import { contextFromHeaders, inSpan, linksFrom, SpanKind, tracer } from '@audit/observability';
+import { contextFromHeaders, Gauge, inSpan, linksFrom, SpanKind, tracer, type Registry } from '@audit/observability';
+import { describeStall, PartitionProgress, type PartitionReport } from './partition-progress';
 import type { KafkaPublisher } from './publisher';
 
 export interface ConsumedRecord<T> {
@@ -12,6 +13,8 @@ export interface ConsumedRecord<T> {
   partition: number;
   headers: IHeaders;
   timestamp: string;
+  /** The message value exactly as it was on the topic (for digests and the DLQ). */
+  bytes: Buffer;
 }
 
 export interface BatchContext {
@@ -21,6 +24,19 @@ export interface BatchContext {
   lastOffset: string;
   /** Keeps the group membership alive during long work. */
   heartbeat(): Promise<void>;
+}
+
+/**
+ * Thrown by a handler that must not go past this batch and must not skip it either (e.g. the ledger
+ * found messages below its stored position that it never wrote: another topic incarnation). The runner
+ * commits nothing, keeps retrying slowly without giving up, and reports the partition as held (stalled,
+ * with this reason) until the handler accepts the batch, typically after an operator acted.
+ */
+export class PartitionHeldError extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'PartitionHeldError';
+  }
 }
 
 /** Thrown by a handler for one message it can never process (not a transient failure): it goes to the DLQ. */
@@ -56,6 +72,15 @@ export interface ConsumerRunnerOptions<T> {
    */
   partitionsConsumedConcurrently?: number;
   onBatchDone?(info: { partition: number; count: number; lastOffset: string; highWatermark: string }): void;
+  /** Called when a batch was fetched, before it is handled: `lag` counts from its first offset, so it stays true while the batch fails. */
+  onBatchFetched?(info: { partition: number; firstOffset: string; highWatermark: string; lag: number }): void;
+  /** A partition with waiting messages that does not move for this long is stalled (default 60 s). */
+  stallAfterMs?: number;
+  /** Where `consumer_partition_stalled` and `consumer_partition_lag` are reported. */
+  metrics?: Registry;
+  /** How long to wait between attempts at a held batch (default 2 s). */
+  heldRetryMs?: number;
+  clock?: () => number;
 }
 
 type Parsed<T> = { ok: true; record: ConsumedRecord<T> } | { ok: false; message: KafkaMessage; reason: string; issues: FieldIssue[] };
@@ -68,9 +93,45 @@ type Parsed<T> = { ok: true; record: ConsumedRecord<T> } | { ok: false; message:
 export class ConsumerRunner<T> {
   private consumer: Consumer | undefined;
   private readonly maxAttempts: number;
+  private readonly progress: PartitionProgress;
+  private readonly now: () => number;
 
   constructor(private readonly options: ConsumerRunnerOptions<T>) {
     this.maxAttempts = options.maxAttempts ?? 8;
+    this.progress = new PartitionProgress(options.stallAfterMs ?? 60_000);
+    this.now = options.clock ?? Date.now;
+    if (options.metrics) registerProgressMetrics(options.metrics, this);
+  }
+
+  /** Per-partition lag and stall state of this consumer, right now. */
+  partitions(): PartitionReport[] {
+    return this.progress.report(this.now());
+  }
+
+  get topic(): string {
+    return this.options.topic;
+  }
+
+  get groupId(): string {
+    return this.options.groupId;
+  }
+
+  /** Lines naming each stalled or held partition; empty when every partition moves. */
+  stalls(): string[] {
+    return this.partitions()
+      .filter((p) => p.stalled)
+      .map((p) => describeStall(this.options.topic, p));
+  }
+
+  /** A readiness check (`/readyz`) that fails while any partition of this consumer is stalled or held. */
+  readiness(name = `consumer:${this.options.groupId}`): { name: string; check(): Promise<void> } {
+    return {
+      name,
+      check: async () => {
+        const stalls = this.stalls();
+        if (stalls.length > 0) throw new Error(`degraded: ${stalls.join('; ')}`);
+      },
+    };
   }
 
   async start(): Promise<void> {
@@ -85,6 +146,11 @@ export class ConsumerRunner<T> {
       allowAutoTopicCreation: false,
     });
     this.consumer = consumer;
+    // A partition handed to another member is no longer ours to report as stalled.
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      const mine = new Set(payload.memberAssignment[topic] ?? []);
+      for (const p of this.progress.report(this.now())) if (!mine.has(p.partition)) this.progress.forget(p.partition);
+    });
     // kafkajs restarts a crashed consumer only for errors it deems retriable; under CPU pressure a
     // rebalance error ("coordinator is not aware of this member") can end it for good and silently stop
     // the projection. Start a fresh consumer instead: offsets were committed only after success.
@@ -116,12 +182,25 @@ export class ConsumerRunner<T> {
         for (const p of poison) await this.deadLetter(batch.topic, batch.partition, p.message, p.reason, p.issues);
         let records = parsed.filter((p): p is Extract<Parsed<T>, { ok: true }> => p.ok).map((p) => p.record);
         const lastOffset = batch.lastOffset();
+        const firstOffset = batch.firstOffset() ?? batch.messages[0]!.offset;
+        this.progress.fetched(batch.partition, firstOffset, batch.highWatermark, this.now());
+        this.options.onBatchFetched?.({
+          partition: batch.partition,
+          firstOffset,
+          highWatermark: batch.highWatermark,
+          lag: Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(firstOffset))),
+        });
         const context: BatchContext = { topic: batch.topic, partition: batch.partition, lastOffset, heartbeat };
         for (let attempt = 1; records.length > 0; attempt++) {
           try {
             await this.handleInSpan(records, context);
             break;
           } catch (error) {
+            this.progress.failed(batch.partition, error instanceof Error ? error.message : String(error));
+            if (error instanceof PartitionHeldError) {
+              this.hold(consumer, batch.topic, batch.partition, error.message);
+              return;
+            }
             if (error instanceof PoisonMessageError) {
               const bad = records.find((r) => r.offset === error.offset);
               const original = batch.messages.find((m) => m.offset === error.offset);
@@ -140,10 +219,26 @@ export class ConsumerRunner<T> {
         }
         resolveOffset(lastOffset);
         await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(lastOffset) + 1n).toString() }]);
+        this.progress.done(batch.partition, lastOffset, batch.highWatermark, this.now());
         this.options.onBatchDone?.({ partition: batch.partition, count: batch.messages.length, lastOffset, highWatermark: batch.highWatermark });
         await heartbeat();
       },
     });
+  }
+
+  /**
+   * Never skip and never give up on a held batch: nothing is committed or resolved, the partition is
+   * paused (so the others go on) and resumed a little later, which fetches the same batch again.
+   */
+  private hold(consumer: Consumer, topic: string, partition: number, reason: string): void {
+    if (this.progress.report(this.now()).find((p) => p.partition === partition)?.held !== reason) {
+      this.options.logger.error({ topic, partition, reason }, 'partition held: nothing is committed or skipped until this is resolved');
+    }
+    this.progress.held(partition, reason);
+    consumer.pause([{ topic, partitions: [partition] }]);
+    setTimeout(() => {
+      if (this.consumer === consumer && !this.stopping) consumer.resume([{ topic, partitions: [partition] }]);
+    }, this.options.heldRetryMs ?? 2_000).unref();
   }
 
   /**
@@ -217,29 +312,91 @@ export class ConsumerRunner<T> {
         partition,
         headers: message.headers ?? {},
         timestamp: message.timestamp,
+        bytes: message.value,
       },
     };
   }
 
   private async deadLetter(topic: string, partition: number, message: KafkaMessage, reason: string, issues: FieldIssue[]): Promise<void> {
     this.options.logger.warn({ topic, partition, offset: message.offset, reason, issues }, 'message sent to the DLQ');
-    await this.options.dlq.publish('dlq', [
-      {
-        key: message.key ? message.key.toString('utf8') : `${topic}:${partition}`,
-        value: {
-          reason,
-          issues,
-          sourceTopic: topic,
-          partition,
-          offset: message.offset,
-          originalValue: (message.value ?? Buffer.alloc(0)).toString('base64'),
-          originalKey: message.key ? message.key.toString('utf8') : null,
-          failedAt: new Date().toISOString(),
-          service: this.options.service,
-        },
-      },
-    ]);
+    await publishDeadLetter(this.options.dlq, {
+      service: this.options.service,
+      topic,
+      partition,
+      offset: message.offset,
+      key: message.key ? message.key.toString('utf8') : null,
+      value: message.value ?? Buffer.alloc(0),
+      reason,
+      issues,
+    });
   }
+}
+
+/**
+ * Puts one original message on the DLQ with the reason (also for handlers that isolate a bad record
+ * themselves). The original bytes travel base64-encoded, untouched.
+ */
+export async function publishDeadLetter(
+  dlq: KafkaPublisher,
+  m: { service: string; topic: string; partition: number; offset: string; key: string | null; value: Buffer; reason: string; issues?: FieldIssue[] },
+): Promise<void> {
+  await dlq.publish('dlq', [
+    {
+      key: m.key ?? `${m.topic}:${m.partition}`,
+      value: {
+        reason: m.reason,
+        issues: m.issues ?? [],
+        sourceTopic: m.topic,
+        partition: m.partition,
+        offset: m.offset,
+        originalValue: m.value.toString('base64'),
+        originalKey: m.key,
+        failedAt: new Date().toISOString(),
+        service: m.service,
+      },
+    },
+  ]);
+}
+
+/**
+ * `consumer_partition_stalled{group,topic,partition}` (0/1) and `consumer_partition_lag{…}`, computed at
+ * scrape time from every runner reporting to the registry, so a stall shows even when nothing happens.
+ */
+interface ProgressSource {
+  readonly groupId: string;
+  readonly topic: string;
+  partitions(): PartitionReport[];
+}
+const progressRunners = new WeakMap<Registry, Set<ProgressSource>>();
+function registerProgressMetrics(registry: Registry, runner: ProgressSource): void {
+  let runners = progressRunners.get(registry);
+  if (!runners) {
+    const set = new Set<ProgressSource>();
+    runners = set;
+    progressRunners.set(registry, set);
+    const labelNames = ['group', 'topic', 'partition'];
+    new Gauge({
+      name: 'consumer_partition_stalled',
+      help: 'Partition with waiting messages that has not moved for the stall threshold, or is held (1), else 0',
+      labelNames,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const r of set) for (const p of r.partitions()) this.set({ group: r.groupId, topic: r.topic, partition: String(p.partition) }, p.stalled ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'consumer_partition_lag',
+      help: 'Messages on the partition after the position of the consumer (from the last fetched high watermark)',
+      labelNames,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const r of set) for (const p of r.partitions()) this.set({ group: r.groupId, topic: r.topic, partition: String(p.partition) }, p.lag);
+      },
+    });
+  }
+  runners.add(runner);
 }
 
 export const DLQ_TOPIC = TOPICS.dlq.name;

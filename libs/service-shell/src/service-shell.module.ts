@@ -98,3 +98,20 @@ export const InjectOpenSearch = () => Inject(OPENSEARCH);
 export const InjectConfig = () => Inject(SERVICE_CONFIG);
 export const InjectLogger = () => Inject(LOGGER);
 export const InjectMetrics = () => Inject(METRICS_REGISTRY);
+/** The `/readyz` checks: a service adds its own (e.g. stalled consumer partitions) at construction. */
+export const InjectReadinessChecks = () => Inject(READINESS_CHECKS);
+
+/**
+ * A provider that adds `source`'s check (e.g. KafkaLifecycle: stalled or held consumer partitions) to
+ * `/readyz`. List it among the service module's providers.
+ */
+export function readinessFrom(source: { readiness(): ReadinessCheck }): Provider {
+  return {
+    provide: Symbol('READINESS_SOURCE'),
+    inject: [READINESS_CHECKS],
+    useFactory: (checks: ReadinessCheck[]) => {
+      checks.push(source.readiness());
+      return source;
+    },
+  };
+}

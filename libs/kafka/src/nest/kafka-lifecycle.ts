@@ -4,6 +4,8 @@ interface Closable {
   stop?(): Promise<void>;
   disconnect?(): Promise<void>;
   close?(): Promise<void>;
+  /** Consumers that track progress name their stalled partitions here (ConsumerRunner). */
+  stalls?(): string[];
 }
 
 /**
@@ -19,6 +21,17 @@ export class KafkaLifecycle implements OnApplicationShutdown {
   }
   addProducer(p: Closable): void {
     this.producers.push(p);
+  }
+
+  /** For `/readyz`: fails, naming each topic and partition, while any consumer has a stalled or held partition. */
+  readiness(): { name: string; check(): Promise<void> } {
+    return {
+      name: 'consumers',
+      check: async () => {
+        const stalls = this.consumers.flatMap((c) => c.stalls?.() ?? []);
+        if (stalls.length > 0) throw new Error(`degraded: ${stalls.join('; ')}`);
+      },
+    };
   }
 
   async onApplicationShutdown(): Promise<void> {
