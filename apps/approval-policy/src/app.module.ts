@@ -4,7 +4,7 @@ import { JwtVerifier, jwtVerifierFromConfig } from '@audit/auth';
 import { KafkaPublisher, type Kafka } from '@audit/kafka';
 import { KafkaLifecycle } from '@audit/kafka/nest';
 import type { Logger } from '@audit/observability';
-import { KAFKA, ServiceShellModule } from '@audit/service-shell';
+import { KAFKA, readinessFrom, ServiceShellModule } from '@audit/service-shell';
 import { APP_FILTER } from '@nestjs/core';
 import { RecordApprovalHandler } from './approvals/record-approval/record-approval.handler';
 import { RecordApprovalHttpController } from './approvals/record-approval/record-approval.http.controller';
@@ -35,6 +35,8 @@ export class AppModule {
     const lifecycle = new KafkaLifecycle();
     const providers: Provider[] = [
       { provide: KafkaLifecycle, useValue: lifecycle },
+      // A consumer partition that stops moving turns `/readyz` degraded, naming it.
+      readinessFrom(lifecycle),
       {
         provide: KafkaPublisher,
         inject: [KAFKA],

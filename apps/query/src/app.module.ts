@@ -3,7 +3,7 @@ import { JwtVerifier, jwtVerifierFromConfig } from '@audit/auth';
 import { KafkaPublisher, type Kafka } from '@audit/kafka';
 import { KafkaLifecycle } from '@audit/kafka/nest';
 import type { Logger } from '@audit/observability';
-import { KAFKA, ServiceShellModule } from '@audit/service-shell';
+import { KAFKA, readinessFrom, ServiceShellModule } from '@audit/service-shell';
 import { ALERTING_CONTROLLERS, ALERTING_PROVIDERS } from './alerting/alerting.providers';
 import { ReadAccessAuthenticator } from './auth/read-access.authenticator';
 import { ChangeStoryHandler } from './changes/change-story/change-story.handler';
@@ -35,6 +35,8 @@ export class AppModule {
     const lifecycle = new KafkaLifecycle();
     const providers: Provider[] = [
       { provide: KafkaLifecycle, useValue: lifecycle },
+      // A consumer partition that stops moving turns `/readyz` degraded, naming it.
+      readinessFrom(lifecycle),
       { provide: CLOCK, useValue: overrides.clock ?? systemClock },
       { provide: ID_GENERATOR, useValue: overrides.newId ?? uuidv7Ids },
       {

@@ -3,8 +3,8 @@ import { CommittedRecord, topicName } from '@audit/contracts';
 import { withTransaction, type Pool } from '@audit/db';
 import { ConsumerRunner, ensureTopics, KafkaPublisher, type Kafka } from '@audit/kafka';
 import { KafkaLifecycle } from '@audit/kafka/nest';
-import type { Logger } from '@audit/observability';
-import { InjectConfig, InjectKafka, InjectLogger, InjectPool } from '@audit/service-shell';
+import type { Logger, Registry } from '@audit/observability';
+import { InjectConfig, InjectKafka, InjectLogger, InjectMetrics, InjectPool } from '@audit/service-shell';
 import type { ApprovalPolicyConfig } from '../app.module';
 import { viewConsumerGroup } from '../config';
 import { ChangeViewRepository } from './change-view.repository';
@@ -16,6 +16,7 @@ export class CommittedEventsConsumer implements OnApplicationBootstrap {
     @InjectKafka() private readonly kafka: Kafka,
     @InjectPool() private readonly pool: Pool,
     @InjectLogger() private readonly logger: Logger,
+    @InjectMetrics() private readonly metrics: Registry,
     @InjectConfig() private readonly config: ApprovalPolicyConfig,
     @Inject(KafkaPublisher) private readonly publisher: KafkaPublisher,
     @Inject(KafkaLifecycle) private readonly lifecycle: KafkaLifecycle,
@@ -37,6 +38,8 @@ export class CommittedEventsConsumer implements OnApplicationBootstrap {
       service: 'approval-policy',
       logger: this.logger,
       dlq: this.publisher,
+      stallAfterMs: this.config.CONSUMER_STALL_SECONDS * 1000,
+      metrics: this.metrics,
       handle: async (records) => {
         const applied = await withTransaction(this.pool, (client) =>
           this.view.apply(

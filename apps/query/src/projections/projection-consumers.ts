@@ -53,6 +53,9 @@ export class ProjectionConsumers implements OnApplicationBootstrap {
         service: 'query',
         logger: this.logger.child({ projection }),
         dlq: this.publisher,
+        stallAfterMs: this.config.CONSUMER_STALL_SECONDS * 1000,
+        metrics: this.metrics,
+        onBatchFetched: ({ partition, lag: waiting }) => lag.set({ projection, partition: String(partition) }, waiting),
         handle: async (consumed) => {
           const end = batchSeconds.startTimer({ projection });
           await handlers[projection](

@@ -42,7 +42,7 @@ export async function replayCommittedLog(
                 invalid++;
                 continue;
               }
-              valid.push({ value: parsed.data, key: m.key?.toString('utf8') ?? null, offset: m.offset, partition: batch.partition, headers: m.headers ?? {}, timestamp: m.timestamp });
+              valid.push({ value: parsed.data, key: m.key?.toString('utf8') ?? null, offset: m.offset, partition: batch.partition, headers: m.headers ?? {}, timestamp: m.timestamp, bytes: m.value ?? Buffer.alloc(0) });
             }
             await onBatch(valid);
             records += valid.length;
