@@ -36,6 +36,10 @@ export const EVENT_TYPES = [
   'retention.applied',
   'legal_hold.changed',
   'ledger.verified',
+  /** System event: an accepted event the ledger could not append (names its id, digest and the reason); the original went to the DLQ. */
+  'ledger.append_failed',
+  /** System event: an operator reset a partition's stored position (another topic incarnation), `audit-ledger ledger reset-position`. */
+  'ledger.position_reset',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -107,4 +107,14 @@ describe('streaming rules', () => {
     expect(run(lv, [rec({ type: 'ledger.verified', outcome: 'succeeded' })]).firings).toHaveLength(0);
     expect(run(lv, [rec({ type: 'ledger.verified', outcome: 'failed', reason: 'seq 7 hash mismatch' })]).firings).toHaveLength(1);
   });
+
+  it('append-failed built-in: fires (high) on ledger.append_failed only, one group per failed event', () => {
+    const af = rule(BUILTIN_RULES['builtin.ledger-append-failed']!);
+    expect(af.definition.severity).toBe('high');
+    const failure = (eventId: string) =>
+      rec({ type: 'ledger.append_failed', outcome: 'failed', actor: { id: 'ledger', type: 'service', roles: [], teams: [] }, resource: { kind: 'audit-event', id: eventId, environment: 'prod' }, details: { eventId } });
+    expect(run(af, [rec({ type: 'deployment.failed', outcome: 'failed' }), rec({ type: 'ledger.verified', outcome: 'failed' })]).firings).toHaveLength(0);
+    const { firings } = run(af, [failure('019ae9a0-0000-7000-8000-000000000001'), failure('019ae9a0-0000-7000-8000-000000000002')]);
+    expect(firings.map((f) => f.groupKey)).toEqual(['019ae9a0-0000-7000-8000-000000000001', '019ae9a0-0000-7000-8000-000000000002']);
+  });
 });

@@ -36,6 +36,15 @@ export const BUILTIN_RULES: Record<string, RuleDefinitionInput> = {
     severity: 'critical',
     description: 'A verification of the tamper-evident ledger failed (ledger.verified with outcome failed).',
   },
+  'builtin.ledger-append-failed': {
+    type: 'match',
+    name: 'An accepted event could not be appended to the ledger',
+    severity: 'high',
+    filter: 'type:ledger.append_failed',
+    groupBy: 'resource',
+    description:
+      'The ledger could not append an accepted event (ledger.append_failed in the tenant log names its id, digest and the reason); the original is on the DLQ. Its partition went on without it: find out why, fix, and re-send it from the DLQ.',
+  },
 };
 
 export const isBuiltinId = (id: string): boolean => id.startsWith('builtin.');
