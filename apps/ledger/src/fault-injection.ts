@@ -12,3 +12,22 @@ const probability = Number(process.env.LEDGER_CRASH_PROBABILITY ?? '0');
 export function maybeCrash(point: CrashPoint): void {
   if (points.has(point) && Math.random() < probability) process.kill(process.pid, 'SIGKILL');
 }
+
+/**
+ * Test-only append faults, read at call time so a test can switch them on and off under a running
+ * ledger. LEDGER_FAULT_REFUSE_REASON: an event whose `reason` equals it cannot be appended (a per-record
+ * failure, like an event that cannot be canonicalized). LEDGER_FAULT_DB_DOWN=1: every append fails as if
+ * Postgres were unreachable (a transient failure; nothing may be dead-lettered for it).
+ */
+export function maybeFailAppend(event: { reason?: string | undefined }): void {
+  const refuse = process.env.LEDGER_FAULT_REFUSE_REASON;
+  if (refuse && event.reason === refuse) throw new FaultInjectedError('fault injection: this record cannot be appended (LEDGER_FAULT_REFUSE_REASON)');
+  if (process.env.LEDGER_FAULT_DB_DOWN === '1') throw Object.assign(new Error('fault injection: connect ECONNREFUSED (LEDGER_FAULT_DB_DOWN)'), { code: 'ECONNREFUSED' });
+}
+
+export class FaultInjectedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FaultInjectedError';
+  }
+}

@@ -1,11 +1,14 @@
 import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Pool } from 'pg';
-import { AcceptedEvent, topicName } from '@audit/contracts';
-import { ConsumerRunner, ensureTopics, KafkaPublisher, type ConsumedRecord, type Kafka } from '@audit/kafka';
-import { activeTraceId, counter, gauge, Histogram, inSpan, tracer, type Logger, type Registry } from '@audit/observability';
-import { InjectConfig, InjectKafka, InjectLogger, InjectMetrics, InjectPool } from '@audit/service-shell';
+import { AcceptedEvent, topicName, uuidv7 } from '@audit/contracts';
+import { ConsumerRunner, ensureTopics, KafkaPublisher, PartitionHeldError, publishDeadLetter, type ConsumedRecord, type Kafka } from '@audit/kafka';
+import { activeTraceId, counter, gauge, Histogram, inSpan, tracer, type Logger, type ReadinessCheck, type Registry } from '@audit/observability';
+import { InjectConfig, InjectKafka, InjectLogger, InjectMetrics, InjectPool, InjectReadinessChecks } from '@audit/service-shell';
 import type { LedgerConfig } from './app.module';
-import { LedgerWriter } from './append/ledger-writer';
+import { classifyAppendError, LedgerHoldError } from './append/append-errors';
+import { appendFailedEvent } from './append/append-failed.event';
+import { appendIsolating } from './append/isolate-failures';
+import { LedgerWriter, type AppendResult } from './append/ledger-writer';
 import { Checkpointer } from './checkpoints/checkpointer';
 import { maybeCrash } from './fault-injection';
 import { OutboxRelay } from './outbox/outbox-relay';
@@ -28,6 +31,8 @@ export class LedgerPipeline implements OnApplicationBootstrap, OnApplicationShut
   private readonly fenced;
   private readonly batchSeconds;
   private readonly lag;
+  private readonly failures;
+  private readonly metrics: Registry;
 
   constructor(
     @InjectConfig() private readonly config: LedgerConfig,
@@ -36,7 +41,11 @@ export class LedgerPipeline implements OnApplicationBootstrap, OnApplicationShut
     @InjectLogger() private readonly logger: Logger,
     @InjectMetrics() metrics: Registry,
     keys: SigningKeysProvider,
+    @InjectReadinessChecks() readiness: ReadinessCheck[],
   ) {
+    this.metrics = metrics;
+    // A stalled or held partition of audit.ingested.v1 turns `/readyz` degraded, naming it.
+    readiness.push({ name: 'consumer', check: async () => this.consumer?.readiness().check() });
     this.publisher = new KafkaPublisher(kafka, { namespace: config.KAFKA_TOPIC_NAMESPACE });
     this.writer = new LedgerWriter(pool, config.KAFKA_TOPIC_NAMESPACE);
     this.relay = new OutboxRelay(pool, this.publisher, logger, config.KAFKA_TOPIC_NAMESPACE);
@@ -58,6 +67,7 @@ export class LedgerPipeline implements OnApplicationBootstrap, OnApplicationShut
       enableExemplars: true,
     });
     this.lag = gauge(metrics, 'ledger_consumer_lag', 'Messages on audit.ingested.v1 not yet appended', ['partition']);
+    this.failures = counter(metrics, 'ledger_append_failures_total', 'Accepted events that could not be appended: recorded as ledger.append_failed and dead-lettered');
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -81,7 +91,11 @@ export class LedgerPipeline implements OnApplicationBootstrap, OnApplicationShut
       maxBytesPerPartition: 16 * 1024 * 1024,
       sessionTimeoutMs: this.config.LEDGER_SESSION_TIMEOUT_MS,
       partitionsConsumedConcurrently: this.config.LEDGER_PARTITION_CONCURRENCY,
+      stallAfterMs: this.config.CONSUMER_STALL_SECONDS * 1000,
+      metrics: this.metrics,
       handle: (records, ctx) => this.append(records, topic, ctx.partition, ctx.lastOffset),
+      // From the fetched batch too, so the lag stays true while a batch keeps failing.
+      onBatchFetched: ({ partition, lag }) => this.lag.set({ partition: String(partition) }, lag),
       onBatchDone: ({ partition, lastOffset, highWatermark }) => this.lag.set({ partition: String(partition) }, Number(BigInt(highWatermark) - BigInt(lastOffset) - 1n)),
     });
     await this.consumer.start();
@@ -111,29 +125,70 @@ export class LedgerPipeline implements OnApplicationBootstrap, OnApplicationShut
       const chunk = records.slice(i, i + max);
       const isLast = i + max >= records.length;
       const end = isLast ? lastOffset : (chunk[chunk.length - 1]?.offset ?? lastOffset);
-      const started = process.hrtime.bigint();
-      const span = tracer('audit-ledger/ledger').startSpan('ledger.commit', { attributes: { 'ledger.batch.events': chunk.length, 'messaging.kafka.partition': partition } });
-      const result = await inSpan(span, async () => {
-        const r = await this.writer.append({
-          events: chunk.map((rec) => ({ event: rec.value, offset: rec.offset })),
-          position: { groupId: this.groupId(), topic, partition, nextOffset: (BigInt(end) + 1n).toString() },
+      try {
+        // One transaction for the chunk; only if that fails for what may be one record's fault is it split
+        // to find that record, which is recorded as failed and dead-lettered while the rest is appended.
+        await appendIsolating(chunk, (BigInt(end) + 1n).toString(), {
+          append: async (part, nextOffset) => {
+            const r = await this.commit(part, topic, partition, nextOffset);
+            due ||= r.appended >= this.config.CHECKPOINT_EVERY_N;
+          },
+          failed: (record, error, nextOffset) => this.recordFailure(record, error, topic, partition, nextOffset),
         });
-        const traceId = activeTraceId();
-        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-        this.batchSeconds.observe({ value: seconds, labels: {}, ...(traceId ? { exemplarLabels: { traceId } } : {}) });
-        this.logger.info({ traceId, partition, appended: r.appended, duplicates: r.duplicates, fenced: r.fenced, seconds }, 'batch committed');
-        return r;
-      });
-      maybeCrash('after-db-commit');
-      this.appended.inc(result.appended);
-      this.duplicates.inc(result.duplicates);
-      this.fenced.inc(result.fenced);
-      if (result.fenced > 0) this.logger.warn({ fenced: result.fenced, partition }, 'skipped events below the stored position (already written)');
-      if (result.duplicates > 0) this.logger.info({ duplicates: result.duplicates, partition }, 'skipped events already in the ledger');
-      due ||= result.appended >= this.config.CHECKPOINT_EVERY_N;
+      } catch (error) {
+        // Never skip and never give up on a held partition: the runner pauses it and asks again later.
+        if (classifyAppendError(error) === 'held') throw new PartitionHeldError((error as LedgerHoldError).message);
+        throw error;
+      }
     }
     void this.relay.kick();
     if (due) void this.signDue();
+  }
+
+  private async commit(chunk: ConsumedRecord<AcceptedEvent>[], topic: string, partition: number, nextOffset: string): Promise<AppendResult> {
+    const started = process.hrtime.bigint();
+    const span = tracer('audit-ledger/ledger').startSpan('ledger.commit', { attributes: { 'ledger.batch.events': chunk.length, 'messaging.kafka.partition': partition } });
+    const result = await inSpan(span, async () => {
+      const r = await this.writer.append({
+        events: chunk.map((rec) => ({ event: rec.value, offset: rec.offset })),
+        position: { groupId: this.groupId(), topic, partition, nextOffset },
+      });
+      const traceId = activeTraceId();
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      this.batchSeconds.observe({ value: seconds, labels: {}, ...(traceId ? { exemplarLabels: { traceId } } : {}) });
+      this.logger.info({ traceId, partition, appended: r.appended, duplicates: r.duplicates, fenced: r.fenced, seconds }, 'batch committed');
+      return r;
+    });
+    maybeCrash('after-db-commit');
+    this.appended.inc(result.appended);
+    this.duplicates.inc(result.duplicates);
+    this.fenced.inc(result.fenced);
+    if (result.fenced > 0) this.logger.warn({ fenced: result.fenced, partition }, 'skipped events below the stored position (already in the ledger)');
+    if (result.duplicates > 0) this.logger.info({ duplicates: result.duplicates, partition }, 'skipped events already in the ledger');
+    return result;
+  }
+
+  /**
+   * An accepted event that cannot be appended, even alone: the original goes to the DLQ first (a crash
+   * before the ledger write re-sends it there, never loses it), then the tenant's own log records the
+   * failure (id, digest, reason) at the event's place, with the position moving past it. The failure
+   * event is committed and announced like any record, so the built-in alert sees it.
+   */
+  private async recordFailure(record: ConsumedRecord<AcceptedEvent>, error: unknown, topic: string, partition: number, nextOffset: string): Promise<void> {
+    const now = new Date();
+    const failure = appendFailedEvent({ original: record.value, bytes: record.bytes, error, topic, partition, offset: record.offset, id: uuidv7(now), at: now });
+    this.logger.error({ err: error, tenant: record.value.tenant, eventId: record.value.id, partition, offset: record.offset, failureEventId: failure.id }, 'event cannot be appended: dead-lettered and recorded as ledger.append_failed');
+    await publishDeadLetter(this.publisher, {
+      service: 'ledger',
+      topic,
+      partition,
+      offset: record.offset,
+      key: record.key,
+      value: record.bytes,
+      reason: failure.reason ?? 'could not be appended',
+    });
+    await this.commit([{ ...record, value: failure }], topic, partition, nextOffset);
+    this.failures.inc();
   }
 
   private async signDue(): Promise<void> {

@@ -3,7 +3,8 @@ import type { AcceptedEvent } from '@audit/contracts';
 import { withTransaction } from '@audit/db';
 import { GENESIS_PREV_HASH, MerkleFrontier } from '@audit/ledger-core';
 import { traceHeaders } from '@audit/observability';
-import { maybeCrash } from '../fault-injection';
+import { maybeCrash, maybeFailAppend } from '../fault-injection';
+import { LedgerHoldError } from './append-errors';
 import { planAppend, uniqueById, type PlannedRecord, type TenantHead } from './plan-append';
 
 export interface AppendBatch {
@@ -16,8 +17,9 @@ export interface AppendBatch {
 export interface AppendResult {
   appended: number;
   duplicates: number;
-  /** Events below the position already stored for the partition: written before, by us or by the
-   * instance that owned the partition meanwhile. A paused "zombie" writer only ever lands here. */
+  /** Events below the position already stored for the partition AND already in the ledger (or recorded
+   * as failed): written before, by us or by the instance that owned the partition meanwhile. A paused
+   * "zombie" writer only ever lands here. */
   fenced: number;
   /** New head seq per tenant that received records. */
   heads: Map<string, number>;
@@ -41,6 +43,9 @@ export class LedgerWriter {
       // nothing below it is written again, whoever asks.
       const stored = await this.lockPosition(tx, batch.position);
       const live = batch.events.filter((e) => BigInt(e.offset) >= stored);
+      // Below the position only counts as written if it IS written: an event there the ledger never saw
+      // comes from another incarnation of the topic (recreated, new cluster), and skipping it would lose it.
+      await this.refuseUnwrittenBelow(tx, batch, stored);
       const result: AppendResult = { appended: 0, duplicates: 0, fenced: batch.events.length - live.length, heads: new Map() };
       const byTenant = new Map<string, AcceptedEvent[]>();
       for (const { event } of live) {
@@ -57,6 +62,7 @@ export class LedgerWriter {
         const fresh = uniqueById(events, stored);
         result.duplicates += events.length - fresh.length;
         if (fresh.length === 0) continue;
+        for (const e of fresh) maybeFailAppend(e);
         const plan = planAppend(head, fresh, recordedAt);
         planned.push(...plan.records);
         await tx.query('UPDATE ledger.heads SET seq = $2, hash = $3, frontier = $4, updated_at = now() WHERE tenant = $1', [
@@ -89,8 +95,35 @@ export class LedgerWriter {
     const frontier = MerkleFrontier.fromJSON(row.frontier);
     const seq = Number(row.seq);
     // A head whose frontier disagrees with its seq would fork the tree: refuse to write on top of it.
-    if (frontier.size !== seq) throw new Error(`ledger head of ${tenant} is inconsistent: seq ${seq}, frontier size ${frontier.size}`);
+    if (frontier.size !== seq) throw new LedgerHoldError(`ledger head of ${tenant} is inconsistent: seq ${seq}, frontier size ${frontier.size}`);
     return { seq, hash: row.hash, frontier };
+  }
+
+  private async refuseUnwrittenBelow(tx: PoolClient, batch: AppendBatch, stored: bigint): Promise<void> {
+    const below = batch.events.filter((e) => BigInt(e.offset) < stored);
+    if (below.length === 0) return;
+    const known = await this.writtenOrFailed(tx, below.map((e) => e.event));
+    const unwritten = below.filter((e) => !known.has(`${e.event.tenant}/${e.event.id}`));
+    if (unwritten.length === 0) return;
+    const { topic, partition, groupId } = batch.position;
+    throw new LedgerHoldError(
+      `${unwritten.length} event(s) of ${topic} partition ${partition} at offsets ${unwritten[0]!.offset}..${unwritten[unwritten.length - 1]!.offset} lie below the stored position ${stored} ` +
+        `(consumer group ${groupId}) but were never written to the ledger: the topic was recreated or the Kafka cluster replaced since that position was stored. ` +
+        `Nothing is skipped; the partition is held. Operator: make sure this is the intended topic, then run ` +
+        `\`audit-ledger ledger reset-position --topic ${topic} --partition ${partition} --group ${groupId} --to 0 --by <you> --reason <why>\` to continue from the new topic's offsets.`,
+    );
+  }
+
+  /** `tenant/id` of the events already in the ledger, or already recorded there as failed (ledger.append_failed). */
+  private async writtenOrFailed(tx: PoolClient, events: readonly AcceptedEvent[]): Promise<Set<string>> {
+    const { rows } = await tx.query<{ tenant: string; event_id: string }>(
+      `SELECT r.tenant, r.event_id::text AS event_id FROM ledger.records r JOIN unnest($1::text[], $2::uuid[]) AS u(tenant, id) ON r.tenant = u.tenant AND r.event_id = u.id
+       UNION ALL
+       SELECT r.tenant, r.canonical::jsonb #>> '{details,eventId}' FROM ledger.records r
+        WHERE r.type = 'ledger.append_failed' AND r.tenant = ANY($1::text[]) AND r.canonical::jsonb #>> '{details,eventId}' = ANY($3::text[])`,
+      [events.map((e) => e.tenant), events.map((e) => e.id), events.map((e) => e.id)],
+    );
+    return new Set(rows.map((r) => `${r.tenant}/${r.event_id}`));
   }
 
   private async storedIds(tx: PoolClient, tenant: string, ids: string[]): Promise<Set<string>> {
