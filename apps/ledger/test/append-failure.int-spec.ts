@@ -4,7 +4,7 @@ import { AcceptedEvent, topicName } from '@audit/contracts';
 import { ensureTopics } from '@audit/kafka';
 import { verifyTenantLedger } from '@audit/ledger-store';
 import { anAcceptedEvent, aTenant, expectEventually } from '@audit/testing';
-import { LedgerHarness } from './ledger-harness';
+import { LedgerHarness, metricValue } from './ledger-harness';
 
 interface DeadLetter {
   reason: string;
@@ -29,17 +29,13 @@ describe('no partition waits on one record', () => {
   beforeAll(async () => {
     process.env.LEDGER_FAULT_REFUSE_REASON = MARKER;
     // One partition: every tenant of this test shares the partition the bad record is on.
-    const t0 = Date.now();
     await ensureTopics(h.kafka, [{ name: topicName('ingested', h.namespace), partitions: 1 }]);
-    process.stdout.write(`ensure ${Date.now() - t0}\n`);
     await h.start();
-    process.stdout.write(`start ${Date.now() - t0}\n`);
     dlqConsumer = h.kafka.consumer({ groupId: `${h.namespace}-dlq-watch` });
     await dlqConsumer.connect();
     await dlqConsumer.subscribe({ topic: topicName('dlq', h.namespace), fromBeginning: true });
-    process.stdout.write(`dlq subscribed ${Date.now() - t0}\n`);
     await dlqConsumer.run({ eachMessage: async ({ message }) => void dlq.push(JSON.parse(String(message.value)) as DeadLetter) });
-  }, 120_000);
+  });
   afterAll(async () => {
     delete process.env.LEDGER_FAULT_REFUSE_REASON;
     delete process.env.LEDGER_FAULT_DB_DOWN;
@@ -93,7 +89,7 @@ describe('no partition waits on one record', () => {
     expect(letter.reason).toContain(bad.id);
 
     const metrics = await h.app!.inject({ method: 'GET', url: '/metrics' });
-    expect(metrics.body).toMatch(/ledger_append_failures_total(\{[^}]*\})? 1/);
+    expect(metricValue(metrics.body, 'ledger_append_failures_total')).toBe(1);
   });
 
   it('retries a transient failure instead of dead-lettering, and commits once it passes', async () => {

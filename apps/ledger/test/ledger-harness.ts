@@ -100,3 +100,14 @@ export async function freePort(): Promise<number> {
     });
   });
 }
+
+/** The value of one sample on a Prometheus/OpenMetrics page: `name` with at least these labels (any order). */
+export function metricValue(page: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  for (const line of page.split('\n')) {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const body = m[2] ?? '';
+    if (Object.entries(labels).every(([k, v]) => body.includes(`${k}="${v}"`))) return Number(m[3]);
+  }
+  return undefined;
+}

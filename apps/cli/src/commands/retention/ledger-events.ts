@@ -9,7 +9,7 @@ import { createLogger } from '@audit/observability';
  */
 export async function recordAdminEvent(
   env: NodeJS.ProcessEnv,
-  event: { type: 'retention.applied' | 'legal_hold.changed'; tenant: string; actor: string; now: Date; resourceId: string; reason?: string; details: Record<string, unknown> },
+  event: { type: 'retention.applied' | 'legal_hold.changed' | 'ledger.position_reset'; tenant: string; actor: string; now: Date; resourceId: string; reason?: string; details: Record<string, unknown> },
 ): Promise<AcceptedEvent> {
   const brokers = env.KAFKA_BROKERS;
   if (!brokers) throw new Error('KAFKA_BROKERS is not set: the act cannot be recorded in the ledger');
