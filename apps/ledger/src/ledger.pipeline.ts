@@ -1,12 +1,12 @@
 import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Pool } from 'pg';
-import { AcceptedEvent, topicName, uuidv7 } from '@audit/contracts';
+import { AcceptedEvent, toFieldIssues, topicName, uuidv7 } from '@audit/contracts';
 import { ConsumerRunner, ensureTopics, KafkaPublisher, PartitionHeldError, publishDeadLetter, type ConsumedRecord, type Kafka } from '@audit/kafka';
 import { activeTraceId, counter, gauge, Histogram, inSpan, tracer, type Logger, type ReadinessCheck, type Registry } from '@audit/observability';
 import { InjectConfig, InjectKafka, InjectLogger, InjectMetrics, InjectPool, InjectReadinessChecks } from '@audit/service-shell';
 import type { LedgerConfig } from './app.module';
 import { classifyAppendError, LedgerHoldError } from './append/append-errors';
-import { appendFailedEvent } from './append/append-failed.event';
+import { appendFailedEvent, AttributableEvent, InvalidAcceptedEventError } from './append/append-failed.event';
 import { appendIsolating } from './append/isolate-failures';
 import { LedgerWriter, type AppendResult } from './append/ledger-writer';
 import { Checkpointer } from './checkpoints/checkpointer';
@@ -20,7 +20,7 @@ import { SigningKeysProvider } from './keys/signing-keys.provider';
  */
 @Injectable()
 export class LedgerPipeline implements OnApplicationBootstrap, OnApplicationShutdown {
-  private consumer: ConsumerRunner<AcceptedEvent> | undefined;
+  private consumer: ConsumerRunner<AttributableEvent> | undefined;
   private readonly publisher: KafkaPublisher;
   private readonly writer: LedgerWriter;
   private readonly relay: OutboxRelay;
@@ -80,11 +80,12 @@ export class LedgerPipeline implements OnApplicationBootstrap, OnApplicationShut
     ], { partitions: this.config.KAFKA_TOPIC_PARTITIONS, logger: this.logger });
     await this.publisher.connect();
     const topic = topicName('ingested', ns);
-    this.consumer = new ConsumerRunner<AcceptedEvent>({
+    this.consumer = new ConsumerRunner<AttributableEvent>({
       kafka: this.kafka,
       groupId: this.groupId(),
       topic,
-      schema: AcceptedEvent,
+      // Only what attributes a message to a tenant's log; the rest is checked per record in commit().
+      schema: AttributableEvent,
       service: 'ledger',
       logger: this.logger,
       dlq: this.publisher,
@@ -118,7 +119,7 @@ export class LedgerPipeline implements OnApplicationBootstrap, OnApplicationShut
     return ns ? `${ns}.${this.config.LEDGER_CONSUMER_GROUP}` : this.config.LEDGER_CONSUMER_GROUP;
   }
 
-  private async append(records: ConsumedRecord<AcceptedEvent>[], topic: string, partition: number, lastOffset: string): Promise<void> {
+  private async append(records: ConsumedRecord<AttributableEvent>[], topic: string, partition: number, lastOffset: string): Promise<void> {
     const max = this.config.LEDGER_MAX_BATCH;
     let due = false;
     for (let i = 0; i < records.length; i += max) {
@@ -145,12 +146,20 @@ export class LedgerPipeline implements OnApplicationBootstrap, OnApplicationShut
     if (due) void this.signDue();
   }
 
-  private async commit(chunk: ConsumedRecord<AcceptedEvent>[], topic: string, partition: number, nextOffset: string): Promise<AppendResult> {
+  private async commit(chunk: ConsumedRecord<AttributableEvent>[], topic: string, partition: number, nextOffset: string): Promise<AppendResult> {
+    const events = chunk.map((rec) => {
+      const parsed = AcceptedEvent.safeParse(rec.value);
+      if (!parsed.success) {
+        const issues = toFieldIssues(parsed.error).slice(0, 5).map((i) => `${i.path}: ${i.message}`);
+        throw new InvalidAcceptedEventError(`offset ${rec.offset} is not a valid ${topic} event: ${issues.join('; ')}`);
+      }
+      return { event: parsed.data, offset: rec.offset };
+    });
     const started = process.hrtime.bigint();
     const span = tracer('audit-ledger/ledger').startSpan('ledger.commit', { attributes: { 'ledger.batch.events': chunk.length, 'messaging.kafka.partition': partition } });
     const result = await inSpan(span, async () => {
       const r = await this.writer.append({
-        events: chunk.map((rec) => ({ event: rec.value, offset: rec.offset })),
+        events,
         position: { groupId: this.groupId(), topic, partition, nextOffset },
       });
       const traceId = activeTraceId();
@@ -174,7 +183,7 @@ export class LedgerPipeline implements OnApplicationBootstrap, OnApplicationShut
    * failure (id, digest, reason) at the event's place, with the position moving past it. The failure
    * event is committed and announced like any record, so the built-in alert sees it.
    */
-  private async recordFailure(record: ConsumedRecord<AcceptedEvent>, error: unknown, topic: string, partition: number, nextOffset: string): Promise<void> {
+  private async recordFailure(record: ConsumedRecord<AttributableEvent>, error: unknown, topic: string, partition: number, nextOffset: string): Promise<void> {
     const now = new Date();
     const failure = appendFailedEvent({ original: record.value, bytes: record.bytes, error, topic, partition, offset: record.offset, id: uuidv7(now), at: now });
     this.logger.error({ err: error, tenant: record.value.tenant, eventId: record.value.id, partition, offset: record.offset, failureEventId: failure.id }, 'event cannot be appended: dead-lettered and recorded as ledger.append_failed');

@@ -89,7 +89,25 @@ describe('no partition waits on one record', () => {
     expect(letter.reason).toContain(bad.id);
 
     const metrics = await h.app!.inject({ method: 'GET', url: '/metrics' });
-    expect(metricValue(metrics.body, 'ledger_append_failures_total')).toBe(1);
+    expect(metricValue(metrics.body, 'ledger_append_failures_total')).toBeGreaterThanOrEqual(1);
+  });
+
+  it('records an accepted event that does not validate here in its tenant’s log, instead of only dead-lettering it', async () => {
+    const t = aTenant('invalid');
+    const good = anAcceptedEvent(t);
+    // Attributable (tenant and id, as ingest sets them) but not a valid event: unknown type, extra field.
+    const invalid = { ...anAcceptedEvent(t), type: 'no.such.type', extra: true };
+    const raw = JSON.stringify(invalid);
+    await h.sendRaw(t, raw);
+    await h.send([good]);
+    await expectEventually(async () => expect((await h.rows(t)).length).toBe(2));
+    const { rows } = await h.pool.query<{ type: string; canonical: string }>('SELECT type, canonical FROM ledger.records WHERE tenant = $1 ORDER BY seq', [t]);
+    expect(rows.map((r) => r.type)).toEqual(['ledger.append_failed', good.type]);
+    const failure = JSON.parse(rows[0]!.canonical) as { reason: string; details: Record<string, unknown> };
+    expect(failure.details).toMatchObject({ eventId: invalid.id, eventType: 'no.such.type', digest: `sha256:${createHash('sha256').update(raw).digest('hex')}`, error: 'InvalidAcceptedEventError' });
+    expect(failure.reason).toContain('type');
+    await expectEventually(() => expect(dlq.find((d) => Buffer.from(d.originalValue, 'base64').toString('utf8') === raw)).toBeDefined());
+    expect(await verifyTenantLedger(h.pool, t, h.trustedKeys)).toMatchObject({ ok: true, rows: 2, problems: 0 });
   });
 
   it('retries a transient failure instead of dead-lettering, and commits once it passes', async () => {

@@ -35,6 +35,14 @@ describe('appendFailedEvent', () => {
     expect(e.changeId).toBeUndefined();
   });
 
+  it('records an attributable original that is not a valid event, copying nothing unsafe from it', () => {
+    const junk = { tenant: 'acme', id: original.id, type: 'no.such\ud800', resource: { environment: 'PROD!' }, changeId: 42 };
+    const e = appendFailedEvent({ original: junk, bytes, error: new Error('invalid'), topic: 't', partition: 0, offset: '3', id: uuidv7(at), at });
+    expect(e).toMatchObject({ tenant: 'acme', resource: { kind: 'audit-event', id: original.id, environment: 'unknown' }, details: { eventType: 'no.such\ufffd' } });
+    expect(e.changeId).toBeUndefined();
+    expect(() => canonicalize({ ...e, seq: 1, recordedAt: at.toISOString() })).not.toThrow();
+  });
+
   it('bounds and cleans quoted text', () => {
     expect(safeText('a\u0000b\ud800', 10)).toBe('a b\ufffd');
     expect(safeText('x'.repeat(50), 10)).toHaveLength(10);

@@ -1,8 +1,27 @@
 import { createHash } from 'node:crypto';
-import { AcceptedEvent } from '@audit/contracts';
+import { z } from 'zod';
+import { AcceptedEvent, line, slug, tenantId, uuidV7 } from '@audit/contracts';
+
+/**
+ * What the ledger needs to attribute a message on audit.ingested.v1 to a tenant's log: its tenant and
+ * id (set by ingest, never by the emitter). The rest is checked against AcceptedEvent per record, so an
+ * event that was accepted but does not validate here (a stricter schema since, a faulty producer) is
+ * recorded as failed in its tenant's log rather than vanishing into the DLQ.
+ */
+export const AttributableEvent = z.looseObject({ tenant: tenantId, id: uuidV7 });
+export type AttributableEvent = z.output<typeof AttributableEvent>;
+
+/** An attributable message that is not a valid AcceptedEvent: a record-level failure, isolated like any other. */
+export class InvalidAcceptedEventError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidAcceptedEventError';
+  }
+}
 
 export interface AppendFailure {
-  original: AcceptedEvent;
+  /** The original as read; only its tenant and id are trusted to be valid. */
+  original: AttributableEvent;
   /** The message value exactly as it was on the topic. */
   bytes: Buffer;
   error: unknown;
@@ -37,19 +56,22 @@ export function sha256Of(bytes: Buffer): string {
 export function appendFailedEvent(f: AppendFailure): AcceptedEvent {
   const at = f.at.toISOString();
   const message = f.error instanceof Error ? `${f.error.name}: ${f.error.message}` : String(f.error);
-  const changeId = f.original.changeId !== undefined && safeText(f.original.changeId, 128) === f.original.changeId ? f.original.changeId : undefined;
+  const o = f.original as AttributableEvent & { type?: unknown; changeId?: unknown; resource?: { environment?: unknown } };
+  const changeId = line(128).safeParse(o.changeId).success && safeText(o.changeId as string, 128) === o.changeId ? (o.changeId as string) : undefined;
+  const environment = slug(64).safeParse(o.resource?.environment);
+  const eventType = typeof o.type === 'string' ? safeText(o.type, 64) : null;
   return AcceptedEvent.parse({
     version: 1,
     type: 'ledger.append_failed',
     occurredAt: at,
     actor: { id: 'ledger', type: 'service', roles: [], teams: [] },
-    resource: { kind: 'audit-event', id: f.original.id, environment: f.original.resource.environment },
+    resource: { kind: 'audit-event', id: f.original.id, environment: environment.success ? environment.data : 'unknown' },
     ...(changeId ? { changeId } : {}),
     outcome: 'failed',
     reason: `event ${f.original.id} could not be appended: ${safeText(message, MAX_REASON)}`,
     details: {
       eventId: f.original.id,
-      eventType: f.original.type,
+      eventType,
       digest: sha256Of(f.bytes),
       topic: f.topic,
       partition: f.partition,
