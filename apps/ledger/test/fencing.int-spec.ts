@@ -2,7 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
 import type { AcceptedEvent } from '@audit/contracts';
 import { anAcceptedEvent, aTenant } from '@audit/testing';
+import { LedgerHoldError } from '../src/append/append-errors';
+import { appendFailedEvent } from '../src/append/append-failed.event';
 import { LedgerWriter } from '../src/append/ledger-writer';
+import { uuidv7 } from '@audit/contracts';
 
 /**
  * A writer that lost its partition (paused, slow, cut off) must never commit after the new owner did:
@@ -65,5 +68,38 @@ describe('zombie writers are fenced by the stored partition position', () => {
     const [seqs, ids] = await seqsAndIds(tenant);
     expect(seqs).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
     expect(ids).toEqual(events.map((e) => e.id));
+  });
+
+  it('refuses to count an event below the position as written when the ledger never saw it (another topic incarnation)', async () => {
+    const tenant = aTenant('incarnation');
+    const topic = `incarnation-${randomBytes(4).toString('hex')}`;
+    const old = Array.from({ length: 5 }, () => anAcceptedEvent(tenant));
+    const w = new LedgerWriter(pool);
+    await w.append({ events: at(old, 0), position: position(topic, 5) });
+
+    // The topic was recreated: offsets start at 0 again, with events the ledger never wrote.
+    const fresh = [anAcceptedEvent(tenant), anAcceptedEvent(tenant)];
+    const refused = w.append({ events: at(fresh, 0), position: position(topic, 2) });
+    await expect(refused).rejects.toBeInstanceOf(LedgerHoldError);
+    await expect(refused).rejects.toThrow(/2 event\(s\) of .* partition 0 at offsets 0..1 lie below the stored position 5 .*never written.*audit-ledger ledger reset-position/);
+    const [seqs] = await seqsAndIds(tenant);
+    expect(seqs).toEqual([1, 2, 3, 4, 5]);
+    const { rows } = await pool.query('SELECT next_offset FROM ledger.consumer_offsets WHERE group_id = $1 AND topic = $2', ['fencing-test', topic]);
+    expect(rows[0].next_offset).toBe('5');
+
+    // A mix is refused too: written events below the position do not vouch for unwritten ones.
+    await expect(w.append({ events: [...at(old.slice(3), 3), { event: fresh[0]!, offset: '4' }], position: position(topic, 5) })).rejects.toBeInstanceOf(LedgerHoldError);
+  });
+
+  it('counts an event recorded as failed (ledger.append_failed) as written below the position', async () => {
+    const tenant = aTenant('failedfence');
+    const topic = `failedfence-${randomBytes(4).toString('hex')}`;
+    const bad = anAcceptedEvent(tenant);
+    const now = new Date();
+    const failure = appendFailedEvent({ original: bad, bytes: Buffer.from(JSON.stringify(bad)), error: new Error('x'), topic, partition: 0, offset: '0', id: uuidv7(now), at: now });
+    const w = new LedgerWriter(pool);
+    await w.append({ events: [{ event: failure, offset: '0' }], position: position(topic, 1) });
+    // Redelivery of the original at its offset: fenced, not held and not re-failed.
+    expect(await w.append({ events: at([bad], 0), position: position(topic, 1) })).toMatchObject({ appended: 0, fenced: 1 });
   });
 });
