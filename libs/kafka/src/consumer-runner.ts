@@ -179,7 +179,6 @@ export class ConsumerRunner<T> {
         if (batch.messages.length === 0 || !isRunning() || isStale()) return;
         const parsed = batch.messages.map((m) => this.parse(m, batch.partition));
         const poison = parsed.filter((p): p is Extract<Parsed<T>, { ok: false }> => !p.ok);
-        for (const p of poison) await this.deadLetter(batch.topic, batch.partition, p.message, p.reason, p.issues);
         let records = parsed.filter((p): p is Extract<Parsed<T>, { ok: true }> => p.ok).map((p) => p.record);
         const lastOffset = batch.lastOffset();
         const firstOffset = batch.firstOffset() ?? batch.messages[0]!.offset;
@@ -217,6 +216,8 @@ export class ConsumerRunner<T> {
             await heartbeat();
           }
         }
+        // After the handler, before the commit: a batch retried or held is not dead-lettered again meanwhile.
+        for (const p of poison) await this.deadLetter(batch.topic, batch.partition, p.message, p.reason, p.issues);
         resolveOffset(lastOffset);
         await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(lastOffset) + 1n).toString() }]);
         this.progress.done(batch.partition, lastOffset, batch.highWatermark, this.now());
