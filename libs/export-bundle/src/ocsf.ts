@@ -78,6 +78,8 @@ export const OCSF_MAPPING: Record<string, { class: ClassKey; activity: Activity 
   'audit.read': { class: 'apiActivity', activity: A.read },
   'export.created': { class: 'apiActivity', activity: A.read },
   'ledger.verified': { class: 'apiActivity', activity: A.read },
+  'ledger.append_failed': { class: 'apiActivity', activity: OTHER('Append Failed') },
+  'ledger.position_reset': { class: 'entityManagement', activity: A.update },
   'alert.fired': { class: 'detectionFinding', activity: A.findingCreate },
 };
 
