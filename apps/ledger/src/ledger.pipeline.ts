@@ -8,6 +8,7 @@ import type { LedgerConfig } from './app.module';
 import { classifyAppendError, LedgerHoldError } from './append/append-errors';
 import { appendFailedEvent, AttributableEvent, InvalidAcceptedEventError } from './append/append-failed.event';
 import { appendIsolating } from './append/isolate-failures';
+import { describeMisplaced, misplacedPositions } from './append/position-check';
 import { LedgerWriter, type AppendResult } from './append/ledger-writer';
 import { Checkpointer } from './checkpoints/checkpointer';
 import { maybeCrash } from './fault-injection';
@@ -33,6 +34,9 @@ export class LedgerPipeline implements OnApplicationBootstrap, OnApplicationShut
   private readonly lag;
   private readonly failures;
   private readonly metrics: Registry;
+  private admin: ReturnType<Kafka['admin']> | undefined;
+  /** Stored positions that cannot belong to the topic as it is now (another incarnation), described. */
+  private misplaced: string[] = [];
 
   constructor(
     @InjectConfig() private readonly config: LedgerConfig,
@@ -46,6 +50,12 @@ export class LedgerPipeline implements OnApplicationBootstrap, OnApplicationShut
     this.metrics = metrics;
     // A stalled or held partition of audit.ingested.v1 turns `/readyz` degraded, naming it.
     readiness.push({ name: 'consumer', check: async () => this.consumer?.readiness().check() });
+    readiness.push({
+      name: 'position',
+      check: async () => {
+        if (this.misplaced.length > 0) throw new Error(`degraded: ${this.misplaced.join('; ')}`);
+      },
+    });
     this.publisher = new KafkaPublisher(kafka, { namespace: config.KAFKA_TOPIC_NAMESPACE });
     this.writer = new LedgerWriter(pool, config.KAFKA_TOPIC_NAMESPACE);
     this.relay = new OutboxRelay(pool, this.publisher, logger, config.KAFKA_TOPIC_NAMESPACE);
@@ -80,6 +90,9 @@ export class LedgerPipeline implements OnApplicationBootstrap, OnApplicationShut
     ], { partitions: this.config.KAFKA_TOPIC_PARTITIONS, logger: this.logger });
     await this.publisher.connect();
     const topic = topicName('ingested', ns);
+    this.admin = this.kafka.admin();
+    await this.admin.connect();
+    await this.checkPositions(topic);
     this.consumer = new ConsumerRunner<AttributableEvent>({
       kafka: this.kafka,
       groupId: this.groupId(),
@@ -104,6 +117,7 @@ export class LedgerPipeline implements OnApplicationBootstrap, OnApplicationShut
     void this.relay.kick();
     this.timers.push(setInterval(() => void this.relay.kick(), 500));
     this.timers.push(setInterval(() => void this.signDue(), this.config.CHECKPOINT_INTERVAL_MS));
+    this.timers.push(setInterval(() => void this.checkPositions(topic), 5_000));
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -112,6 +126,36 @@ export class LedgerPipeline implements OnApplicationBootstrap, OnApplicationShut
     await this.consumer?.stop();
     await this.relay.kick();
     await this.publisher.disconnect().catch(() => undefined);
+    await this.admin?.disconnect().catch(() => undefined);
+  }
+
+  /**
+   * At start and every few seconds: a stored position beyond the topic's end belongs to another
+   * incarnation of the topic. Said in the log and in `/readyz` before any new event arrives; cleared
+   * once `audit-ledger ledger reset-position` moved it.
+   */
+  private async checkPositions(topic: string): Promise<void> {
+    try {
+      const groupId = this.groupId();
+      const { rows } = await this.pool.query<{ partition: number; next_offset: string }>(
+        'SELECT partition, next_offset FROM ledger.consumer_offsets WHERE group_id = $1 AND topic = $2',
+        [groupId, topic],
+      );
+      if (rows.length === 0) {
+        this.misplaced = [];
+        return;
+      }
+      const highs = await this.admin!.fetchTopicOffsets(topic);
+      const lines = misplacedPositions(
+        rows.map((r) => ({ partition: r.partition, nextOffset: String(r.next_offset) })),
+        highs.map((h) => ({ partition: h.partition, high: h.high })),
+      ).map((m) => describeMisplaced(topic, groupId, m));
+      for (const line of lines) if (!this.misplaced.includes(line)) this.logger.error({ topic }, line);
+      this.misplaced = lines;
+    } catch (error) {
+      // The topic may be gone for a moment (being recreated): keep the last finding, try again later.
+      this.logger.debug({ err: error }, 'partition position check failed; will retry');
+    }
   }
 
   private groupId(): string {

@@ -39,6 +39,17 @@ describe('the fence knows its topic', () => {
     await expectEventually(async () => expect(await admin.listTopics()).not.toContain(topic), { timeoutMs: 30_000 });
     await expectEventually(async () => expect(await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true })).toBe(true), { timeoutMs: 30_000, intervalMs: 1_000 });
 
+    // Said before any new event arrives: the stored position lies beyond the new topic's end.
+    await expectEventually(
+      async () => {
+        const r = await readyz();
+        expect(r.status).toBe(503);
+        expect(r.body.checks['position']?.error).toContain(`${topic} partition 0: stored position 5`);
+        expect(r.body.checks['position']?.error).toContain('another incarnation');
+      },
+      { timeoutMs: 30_000 },
+    );
+
     const second = [anAcceptedEvent(t), anAcceptedEvent(t)];
     await expectEventually(() => h.send(second), { timeoutMs: 30_000, intervalMs: 1_000 });
 
@@ -67,7 +78,7 @@ describe('the fence knows its topic', () => {
     expect(out.join('')).toContain('position 5 → 0');
 
     await expectEventually(async () => expect((await h.rows(t)).map((r) => r.event_id)).toEqual([...first, ...second].map((e) => e.id)), { timeoutMs: 30_000 });
-    await expectEventually(async () => expect((await readyz()).status).toBe(200));
+    await expectEventually(async () => expect((await readyz()).status).toBe(200), { timeoutMs: 20_000 });
 
     // The reset itself is in the ledger: who, why, from where to where.
     await expectEventually(async () => {
