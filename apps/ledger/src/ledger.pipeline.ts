@@ -1,11 +1,11 @@
 import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { AcceptedEvent, toFieldIssues, topicName, uuidv7 } from '@audit/contracts';
-import { ConsumerRunner, ensureTopics, KafkaPublisher, PartitionHeldError, publishDeadLetter, type ConsumedRecord, type Kafka } from '@audit/kafka';
+import { ConsumerRunner, ensureTopics, KafkaPublisher, PartitionHeldError, publishDeadLetter, RewindRequest, type BatchContext, type ConsumedRecord, type Kafka } from '@audit/kafka';
 import { activeTraceId, counter, gauge, Histogram, inSpan, tracer, type Logger, type ReadinessCheck, type Registry } from '@audit/observability';
 import { InjectConfig, InjectKafka, InjectLogger, InjectMetrics, InjectPool, InjectReadinessChecks } from '@audit/service-shell';
 import type { LedgerConfig } from './app.module';
-import { classifyAppendError, LedgerHoldError } from './append/append-errors';
+import { classifyAppendError, PositionGapError } from './append/append-errors';
 import { appendFailedEvent, AttributableEvent, InvalidAcceptedEventError } from './append/append-failed.event';
 import { appendIsolating } from './append/isolate-failures';
 import { describeMisplaced, misplacedPositions } from './append/position-check';
@@ -37,6 +37,8 @@ export class LedgerPipeline implements OnApplicationBootstrap, OnApplicationShut
   private admin: ReturnType<Kafka['admin']> | undefined;
   /** Stored positions that cannot belong to the topic as it is now (another incarnation), described. */
   private misplaced: string[] = [];
+  /** Per partition: the stored position we already rewound the consumer to once for a gap. */
+  private readonly rewound = new Map<number, string>();
 
   constructor(
     @InjectConfig() private readonly config: LedgerConfig,
@@ -107,7 +109,10 @@ export class LedgerPipeline implements OnApplicationBootstrap, OnApplicationShut
       partitionsConsumedConcurrently: this.config.LEDGER_PARTITION_CONCURRENCY,
       stallAfterMs: this.config.CONSUMER_STALL_SECONDS * 1000,
       metrics: this.metrics,
-      handle: (records, ctx) => this.append(records, topic, ctx.partition, ctx.lastOffset),
+      // Also batches whose every message was dead-lettered: the stored position must move past them, or
+      // the next batch would look like a gap.
+      handleEmptyBatches: true,
+      handle: (records, ctx) => this.append(records, ctx),
       // From the fetched batch too, so the lag stays true while a batch keeps failing.
       onBatchFetched: ({ partition, lag }) => this.lag.set({ partition: String(partition) }, lag),
       onBatchDone: ({ partition, lastOffset, highWatermark }) => this.lag.set({ partition: String(partition) }, Number(BigInt(highWatermark) - BigInt(lastOffset) - 1n)),
@@ -163,34 +168,60 @@ export class LedgerPipeline implements OnApplicationBootstrap, OnApplicationShut
     return ns ? `${ns}.${this.config.LEDGER_CONSUMER_GROUP}` : this.config.LEDGER_CONSUMER_GROUP;
   }
 
-  private async append(records: ConsumedRecord<AttributableEvent>[], topic: string, partition: number, lastOffset: string): Promise<void> {
+  private async append(records: ConsumedRecord<AttributableEvent>[], ctx: BatchContext): Promise<void> {
+    const { topic, partition, lastOffset } = ctx;
     const max = this.config.LEDGER_MAX_BATCH;
     let due = false;
-    for (let i = 0; i < records.length; i += max) {
-      const chunk = records.slice(i, i + max);
-      const isLast = i + max >= records.length;
-      const end = isLast ? lastOffset : (chunk[chunk.length - 1]?.offset ?? lastOffset);
-      try {
+    // Where the next piece starts: the batch's first offset, then the position each piece stored.
+    let from = ctx.firstOffset;
+    try {
+      if (records.length === 0) {
+        const next = (BigInt(lastOffset) + 1n).toString();
+        await this.commit([], topic, partition, from, next);
+      }
+      for (let i = 0; i < records.length; i += max) {
+        const chunk = records.slice(i, i + max);
+        const isLast = i + max >= records.length;
+        const end = isLast ? lastOffset : (chunk[chunk.length - 1]?.offset ?? lastOffset);
         // One transaction for the chunk; only if that fails for what may be one record's fault is it split
         // to find that record, which is recorded as failed and dead-lettered while the rest is appended.
         await appendIsolating(chunk, (BigInt(end) + 1n).toString(), {
           append: async (part, nextOffset) => {
-            const r = await this.commit(part, topic, partition, nextOffset);
+            const r = await this.commit(part, topic, partition, from, nextOffset);
+            from = nextOffset;
             due ||= r.appended >= this.config.CHECKPOINT_EVERY_N;
           },
-          failed: (record, error, nextOffset) => this.recordFailure(record, error, topic, partition, nextOffset),
+          failed: async (record, error, nextOffset) => {
+            await this.recordFailure(record, error, topic, partition, from, nextOffset);
+            from = nextOffset;
+          },
         });
-      } catch (error) {
-        // Never skip and never give up on a held partition: the runner pauses it and asks again later.
-        if (classifyAppendError(error) === 'held') throw new PartitionHeldError((error as LedgerHoldError).message);
-        throw error;
       }
+      this.rewound.delete(partition);
+    } catch (error) {
+      if (error instanceof PositionGapError) {
+        // First time: the consumer's own offset may just be ahead (a recreated topic that kept the
+        // group's offset): read again from the stored position. Again at the same place: those
+        // messages are not on the topic any more; hold for the operator.
+        if (this.rewound.get(partition) !== error.stored) {
+          this.rewound.set(partition, error.stored);
+          throw new RewindRequest(error.stored, error.message);
+        }
+        throw new PartitionHeldError(
+          `${error.message} They are not on the topic any more, so nothing can be written from them. Find out where they went (DLQ, ingest logs); ` +
+            `to go on without them run \`audit-ledger ledger reset-position --topic ${topic} --partition ${partition} --group ${this.groupId()} --to ${error.from} --by <you> --reason <why>\`.`,
+        );
+      }
+      // Never skip and never give up on a held partition: the runner pauses it and asks again later.
+      if (classifyAppendError(error) === 'held') throw new PartitionHeldError((error as Error).message);
+      throw error;
+    } finally {
+      void this.relay.kick();
+      if (due) void this.signDue();
     }
-    void this.relay.kick();
-    if (due) void this.signDue();
   }
 
-  private async commit(chunk: ConsumedRecord<AttributableEvent>[], topic: string, partition: number, nextOffset: string): Promise<AppendResult> {
+  private async commit(chunk: ConsumedRecord<AttributableEvent>[], topic: string, partition: number, fromOffset: string, nextOffset: string): Promise<AppendResult> {
     const events = chunk.map((rec) => {
       const parsed = AcceptedEvent.safeParse(rec.value);
       if (!parsed.success) {
@@ -204,7 +235,7 @@ export class LedgerPipeline implements OnApplicationBootstrap, OnApplicationShut
     const result = await inSpan(span, async () => {
       const r = await this.writer.append({
         events,
-        position: { groupId: this.groupId(), topic, partition, nextOffset },
+        position: { groupId: this.groupId(), topic, partition, nextOffset, fromOffset },
       });
       const traceId = activeTraceId();
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -227,7 +258,7 @@ export class LedgerPipeline implements OnApplicationBootstrap, OnApplicationShut
    * failure (id, digest, reason) at the event's place, with the position moving past it. The failure
    * event is committed and announced like any record, so the built-in alert sees it.
    */
-  private async recordFailure(record: ConsumedRecord<AttributableEvent>, error: unknown, topic: string, partition: number, nextOffset: string): Promise<void> {
+  private async recordFailure(record: ConsumedRecord<AttributableEvent>, error: unknown, topic: string, partition: number, fromOffset: string, nextOffset: string): Promise<void> {
     const now = new Date();
     const failure = appendFailedEvent({ original: record.value, bytes: record.bytes, error, topic, partition, offset: record.offset, id: uuidv7(now), at: now });
     this.logger.error({ err: error, tenant: record.value.tenant, eventId: record.value.id, partition, offset: record.offset, failureEventId: failure.id }, 'event cannot be appended: dead-lettered and recorded as ledger.append_failed');
@@ -240,7 +271,7 @@ export class LedgerPipeline implements OnApplicationBootstrap, OnApplicationShut
       value: record.bytes,
       reason: failure.reason ?? 'could not be appended',
     });
-    await this.commit([{ ...record, value: failure }], topic, partition, nextOffset);
+    await this.commit([{ ...record, value: failure }], topic, partition, fromOffset, nextOffset);
     this.failures.inc();
   }
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
 import type { AcceptedEvent } from '@audit/contracts';
 import { anAcceptedEvent, aTenant } from '@audit/testing';
-import { LedgerHoldError } from '../src/append/append-errors';
+import { LedgerHoldError, PositionGapError } from '../src/append/append-errors';
 import { appendFailedEvent } from '../src/append/append-failed.event';
 import { LedgerWriter } from '../src/append/ledger-writer';
 import { uuidv7 } from '@audit/contracts';
@@ -101,5 +101,22 @@ describe('zombie writers are fenced by the stored partition position', () => {
     await w.append({ events: [{ event: failure, offset: '0' }], position: position(topic, 1) });
     // Redelivery of the original at its offset: fenced, not held and not re-failed.
     expect(await w.append({ events: at([bad], 0), position: position(topic, 1) })).toMatchObject({ appended: 0, fenced: 1 });
+  });
+
+  it('refuses a batch that starts above the stored position of a known partition (messages in between never arrived)', async () => {
+    const tenant = aTenant('gap');
+    const topic = `gap-${randomBytes(4).toString('hex')}`;
+    const w = new LedgerWriter(pool);
+    // A partition seen for the first time may start anywhere (retention removed its beginning).
+    const first = [anAcceptedEvent(tenant), anAcceptedEvent(tenant)];
+    expect((await w.append({ events: at(first, 40), position: { ...position(topic, 42), fromOffset: '40' } })).appended).toBe(2);
+    const later = [anAcceptedEvent(tenant)];
+    const gap = w.append({ events: at(later, 45), position: { ...position(topic, 46), fromOffset: '45' } });
+    await expect(gap).rejects.toBeInstanceOf(PositionGapError);
+    await expect(gap).rejects.toThrow(/starts at offset 45, above the stored position 42: offsets 42..44 never reached the ledger/);
+    // Starting exactly at the stored position (or after only dead-lettered messages were stored past) is fine.
+    expect((await w.append({ events: at(later, 45), position: { ...position(topic, 46), fromOffset: '42' } })).appended).toBe(1);
+    const [seqs] = await seqsAndIds(tenant);
+    expect(seqs).toEqual([1, 2, 3]);
   });
 });

@@ -20,6 +20,8 @@ export interface ConsumedRecord<T> {
 export interface BatchContext {
   topic: string;
   partition: number;
+  /** Offset of the first message in this batch, valid or not: where the consumer stood. */
+  firstOffset: string;
   /** Offset of the last message in this batch (inclusive), valid or not. */
   lastOffset: string;
   /** Keeps the group membership alive during long work. */
@@ -36,6 +38,21 @@ export class PartitionHeldError extends Error {
   constructor(reason: string) {
     super(reason);
     this.name = 'PartitionHeldError';
+  }
+}
+
+/**
+ * Thrown by a handler that must see the partition again from `offset` (e.g. the ledger found the batch
+ * starts above the position it stored: messages in between never reached it). The runner seeks there and
+ * commits nothing.
+ */
+export class RewindRequest extends Error {
+  constructor(
+    readonly offset: string,
+    reason: string,
+  ) {
+    super(reason);
+    this.name = 'RewindRequest';
   }
 }
 
@@ -78,6 +95,11 @@ export interface ConsumerRunnerOptions<T> {
   stallAfterMs?: number;
   /** Where `consumer_partition_stalled` and `consumer_partition_lag` are reported. */
   metrics?: Registry;
+  /**
+   * Call the handler also for a batch with no valid record (all dead-lettered), so a handler that stores
+   * its own position (the ledger) moves it past them too. Default false.
+   */
+  handleEmptyBatches?: boolean;
   /** How long to wait between attempts at a held batch (default 2 s). */
   heldRetryMs?: number;
   clock?: () => number;
@@ -189,8 +211,9 @@ export class ConsumerRunner<T> {
           highWatermark: batch.highWatermark,
           lag: Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(firstOffset))),
         });
-        const context: BatchContext = { topic: batch.topic, partition: batch.partition, lastOffset, heartbeat };
-        for (let attempt = 1; records.length > 0; attempt++) {
+        const context: BatchContext = { topic: batch.topic, partition: batch.partition, firstOffset, lastOffset, heartbeat };
+        const mustHandle = () => records.length > 0 || this.options.handleEmptyBatches === true;
+        for (let attempt = 1; mustHandle(); attempt++) {
           try {
             await this.handleInSpan(records, context);
             break;
@@ -198,6 +221,11 @@ export class ConsumerRunner<T> {
             this.progress.failed(batch.partition, error instanceof Error ? error.message : String(error));
             if (error instanceof PartitionHeldError) {
               this.hold(consumer, batch.topic, batch.partition, error.message);
+              return;
+            }
+            if (error instanceof RewindRequest) {
+              this.options.logger.warn({ topic: batch.topic, partition: batch.partition, from: firstOffset, to: error.offset, reason: error.message }, 'rewinding the partition: nothing committed');
+              consumer.seek({ topic: batch.topic, partition: batch.partition, offset: error.offset });
               return;
             }
             if (error instanceof PoisonMessageError) {

@@ -16,6 +16,21 @@ export class LedgerHoldError extends Error {
   }
 }
 
+/**
+ * The batch starts above the stored position of an existing partition: the messages in between never
+ * reached the ledger (the consumer's own offset was ahead — a recreated topic — or retention deleted them).
+ */
+export class PositionGapError extends LedgerHoldError {
+  constructor(
+    readonly stored: string,
+    readonly from: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'PositionGapError';
+  }
+}
+
 const TRANSIENT_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);
 /** SQLSTATE classes that say nothing about the data: connection (08), concurrency (40), resources (53),
  * operator intervention (57), system (58), object in use/lock (55), access or schema mistakes (42, 28),

@@ -4,14 +4,17 @@ import { withTransaction } from '@audit/db';
 import { GENESIS_PREV_HASH, MerkleFrontier } from '@audit/ledger-core';
 import { traceHeaders } from '@audit/observability';
 import { maybeCrash, maybeFailAppend } from '../fault-injection';
-import { LedgerHoldError } from './append-errors';
+import { LedgerHoldError, PositionGapError } from './append-errors';
 import { planAppend, uniqueById, type PlannedRecord, type TenantHead } from './plan-append';
 
 export interface AppendBatch {
   /** Events with the Kafka offset each was read at. */
   events: readonly { event: AcceptedEvent; offset: string }[];
-  /** The Kafka position this batch ends at, stored in the same transaction as its records. */
-  position: { groupId: string; topic: string; partition: number; nextOffset: string };
+  /**
+   * The Kafka position this batch ends at (`nextOffset`), stored in the same transaction as its records,
+   * and where the consumer stood when it read the batch (`fromOffset`, first offset, valid or not).
+   */
+  position: { groupId: string; topic: string; partition: number; nextOffset: string; fromOffset?: string };
 }
 
 export interface AppendResult {
@@ -41,7 +44,8 @@ export class LedgerWriter {
     return withTransaction(this.pool, async (tx) => {
       // Fence first: the stored position of this partition is locked for the whole transaction, and
       // nothing below it is written again, whoever asks.
-      const stored = await this.lockPosition(tx, batch.position);
+      const { stored, existed } = await this.lockPosition(tx, batch.position);
+      this.refuseGap(batch, stored, existed);
       const live = batch.events.filter((e) => BigInt(e.offset) >= stored);
       // Below the position only counts as written if it IS written: an event there the ledger never saw
       // comes from another incarnation of the topic (recreated, new cluster), and skipping it would lose it.
@@ -155,8 +159,21 @@ export class LedgerWriter {
     );
   }
 
-  private async lockPosition(tx: PoolClient, p: AppendBatch['position']): Promise<bigint> {
-    await tx.query(
+  private refuseGap(batch: AppendBatch, stored: bigint, existed: boolean): void {
+    const from = batch.position.fromOffset;
+    // A partition seen for the first time may start anywhere (retention removed its beginning).
+    if (!existed || from === undefined || BigInt(from) <= stored) return;
+    const { topic, partition } = batch.position;
+    throw new PositionGapError(
+      stored.toString(),
+      from,
+      `${topic} partition ${partition}: the batch starts at offset ${from}, above the stored position ${stored}: offsets ${stored}..${BigInt(from) - 1n} never reached the ledger ` +
+        `(another topic incarnation whose consumer offset was ahead, or deleted by retention before the ledger read them).`,
+    );
+  }
+
+  private async lockPosition(tx: PoolClient, p: AppendBatch['position']): Promise<{ stored: bigint; existed: boolean }> {
+    const inserted = await tx.query(
       `INSERT INTO ledger.consumer_offsets (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, 0) ON CONFLICT DO NOTHING`,
       [p.groupId, p.topic, p.partition],
     );
@@ -164,7 +181,7 @@ export class LedgerWriter {
       'SELECT next_offset FROM ledger.consumer_offsets WHERE group_id = $1 AND topic = $2 AND partition = $3 FOR UPDATE',
       [p.groupId, p.topic, p.partition],
     );
-    return BigInt(rows[0]?.next_offset ?? '0');
+    return { stored: BigInt(rows[0]?.next_offset ?? '0'), existed: inserted.rowCount === 0 };
   }
 
   private async storePosition(tx: PoolClient, p: AppendBatch['position']): Promise<void> {
