@@ -47,7 +47,7 @@ describe('alert rules (real Kafka, Postgres, OpenSearch)', () => {
       expect((await h.call('PUT', '/v1/alert-rules/x', await h.token(tenant, ['auditor']), body)).status).toBe(403);
       const listed = await h.call('GET', '/v1/alert-rules', await h.token(tenant, ['analyst']));
       expect(listed.status).toBe(200);
-      expect(listed.body.rules.filter((r: { builtin: boolean; enabled: boolean; version: number }) => r.builtin && r.enabled && r.version === 0)).toHaveLength(5);
+      expect(listed.body.rules.filter((r: { builtin: boolean; enabled: boolean; version: number }) => r.builtin && r.enabled && r.version === 0)).toHaveLength(6);
       expect((await h.call('GET', '/v1/alert-rules', await h.token(tenant, ['viewer']))).status).toBe(403);
     });
 
@@ -188,6 +188,15 @@ describe('alert rules (real Kafka, Postgres, OpenSearch)', () => {
       { type: 'config.changed', changeId: 'DEV-NIGHT', resource: { ...prod, environment: 'dev' }, occurredAt: at('03:00') },
       { type: 'ledger.verified', outcome: 'succeeded', resource: { kind: 'ledger', id: tenant, environment: 'audit' } },
       { type: 'ledger.verified', outcome: 'failed', reason: 'first bad seq 7', resource: { kind: 'ledger', id: tenant, environment: 'audit' } },
+      // What the ledger records for an event it could not append (apps/ledger/test/append-failure.int-spec.ts).
+      {
+        type: 'ledger.append_failed',
+        outcome: 'failed',
+        actor: { id: 'ledger', type: 'service', roles: [], teams: [] },
+        resource: { kind: 'audit-event', id: '019ae9a0-0000-7000-8000-00000000000f', environment: 'prod' },
+        reason: 'event 019ae9a0-0000-7000-8000-00000000000f could not be appended: JcsError: unpaired UTF-16 surrogate',
+        details: { eventId: '019ae9a0-0000-7000-8000-00000000000f', digest: aDigest() },
+      },
     );
     await h.evaluated(tenant, recs.at(-1)!.seq);
     const fired = (await h.alerts(tenant)).map((a) => [a.rule_id, a.group_key]).sort();
@@ -195,6 +204,7 @@ describe('alert rules (real Kafka, Postgres, OpenSearch)', () => {
       [
         ['builtin.artifact-mismatch', 'SWAPPED'],
         ['builtin.breakglass-overdue', 'BG-1'],
+        ['builtin.ledger-append-failed', '019ae9a0-0000-7000-8000-00000000000f'],
         ['builtin.ledger-verification-failed', tenant],
         ['builtin.off-hours-change', 'NIGHT'],
         ['builtin.prod-without-approval', 'UNAPPROVED'],
