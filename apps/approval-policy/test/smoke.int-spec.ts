@@ -7,4 +7,5 @@ describeServiceSmoke({
   env: ApprovalPolicyEnv,
   module: (config, logger) => AppModule.forRoot(config, logger),
   uses: { postgres: true, kafka: true, opensearch: false },
+  readinessChecks: ['consumers'],
 });

@@ -16,6 +16,8 @@ export interface ServiceSmokeOptions<S extends z.ZodRawShape> {
   uses: { postgres?: boolean; kafka?: boolean; opensearch?: boolean };
   /** A table the service's migrations create: proves they ran against this database. */
   migratedTable?: string;
+  /** Readiness checks the service adds besides its connections (e.g. stalled consumer partitions). */
+  readinessChecks?: string[];
 }
 
 /** Boots a service's real module against the real infrastructure the integration setup started. */
@@ -48,10 +50,12 @@ export function describeServiceSmoke<S extends z.ZodRawShape>(options: ServiceSm
       expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
       const ready = await app.inject({ method: 'GET', url: '/readyz' });
       expect(ready.statusCode).toBe(200);
-      const expected = Object.entries(options.uses)
-        .filter(([, used]) => used)
-        .map(([name]) => name)
-        .sort();
+      const expected = [
+        ...Object.entries(options.uses)
+          .filter(([, used]) => used)
+          .map(([name]) => name),
+        ...(options.readinessChecks ?? []),
+      ].sort();
       expect(Object.keys(ready.json().checks).sort()).toEqual(expected);
     });
 
