@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { AcceptedEvent, AuditEventInput } from '@audit/contracts';
+import type { AcceptedEvent, AuditEventInput, Provenance } from '@audit/contracts';
 import { uuidv7 } from '@audit/contracts';
-import type { ChangeEvent } from '../../src/decision/change-state';
+import type { ChangeEvent } from '@audit/change-lifecycle';
 import { compilePolicy } from '../../src/policy/compile-policy';
-import type { PolicyInForce } from '../../src/decision/decide';
+import type { PolicyInForce } from '../../src/decision/decide-change';
 import type { PolicyDocumentInput } from '../../src/policy/policy.document';
 
 export const digestOf = (label: string) => `sha256:${createHash('sha256').update(label).digest('hex')}`;
@@ -30,7 +30,7 @@ export class ChangeStory {
     return this;
   }
 
-  add(input: Partial<AuditEventInput> & Pick<AuditEventInput, 'type'>, who: Who): this {
+  add(input: Partial<AuditEventInput> & Pick<AuditEventInput, 'type'>, who: Who, provenance?: Provenance): this {
     const event = {
       version: 1,
       occurredAt: this.clock.toISOString(),
@@ -41,6 +41,7 @@ export class ChangeStory {
       tenant: this.tenant,
       id: uuidv7(this.clock),
       receivedAt: this.clock.toISOString(),
+      ...(provenance ? { provenance } : {}),
     } as AcceptedEvent;
     this.events.push({ seq: ++this.seq, event });
     return this;
@@ -53,14 +54,17 @@ export class ChangeStory {
     const s = { adds: 0, changes: 1, destroys: 0, replacements: 0, iamChanges: 0, securityGroupChanges: 0, drift: 0, resourceTypes: [], ...summary };
     return this.add({ type: 'plan.created', plan: { digest: digestOf(label), summary: s }, ...extra }, { id: 'terraform-ci' });
   }
+  /** Approvals and rejections come through the approvals API, as the change model counts them (issue 15). */
   approve(who: Who, planLabel: string): this {
-    return this.add({ type: 'approval.granted', plan: { digest: digestOf(planLabel) }, reason: 'lgtm' }, who);
+    return this.add({ type: 'approval.granted', plan: { digest: digestOf(planLabel) }, reason: 'lgtm' }, who, viaApprovalsApi(who));
   }
   reject(who: Who, planLabel: string, reason = 'too risky'): this {
-    return this.add({ type: 'approval.rejected', plan: { digest: digestOf(planLabel) }, reason }, who);
+    return this.add({ type: 'approval.rejected', plan: { digest: digestOf(planLabel) }, reason }, who, viaApprovalsApi(who));
   }
+  /** A verified GitHub review: the signed webhook's provenance. */
   githubReview(who: Who, state: 'allowed' | 'rejected'): this {
-    return this.add({ type: 'review.submitted', outcome: state, resource: { kind: 'github.pull_request', id: 'acme/infra#7', environment: 'scm' } }, who);
+    const github: Provenance = { kind: 'webhook', id: 'github:delivery-1', auth: 'hmac-sha256', scopes: [], via: 'github', delivery: 'delivery-1' };
+    return this.add({ type: 'review.submitted', outcome: state, resource: { kind: 'github.pull_request', id: 'acme/infra#7', environment: 'scm' } }, who, github);
   }
   breakGlass(who: Who, reason = 'prod is down'): this {
     return this.add({ type: 'breakglass.invoked', reason }, who);
@@ -71,6 +75,10 @@ export class ChangeStory {
   cancel(who: Who, reason = 'not needed'): this {
     return this.add({ type: 'change.cancelled', reason }, who);
   }
+}
+
+function viaApprovalsApi(who: Who): Provenance {
+  return { kind: 'user_token', id: `test|${who.id}`, auth: 'jwt', scopes: [], subject: who.id, roles: [...(who.roles ?? [])], groups: [...(who.teams ?? [])], via: 'approvals-api' };
 }
 
 export function inForce(doc: PolicyDocumentInput, version = 1): PolicyInForce {
