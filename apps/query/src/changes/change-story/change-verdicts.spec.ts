@@ -9,7 +9,7 @@ const SHA = 'c'.repeat(40);
 
 const user = (id: string, roles: string[] = [], teams: string[] = []) => ({ id, type: 'user' as const, roles, teams });
 
-function story(...parts: Partial<AuditEventInput>[]): StoryEvent[] {
+function story(...parts: (Partial<AuditEventInput> & Pick<Partial<AcceptedEvent>, 'provenance'>)[]): StoryEvent[] {
   return parts.map((p, i) => ({
     seq: 10 + i,
     recordedAt: `2026-03-01T10:00:${String(i).padStart(2, '0')}Z`,
