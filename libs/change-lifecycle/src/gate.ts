@@ -290,8 +290,9 @@ function askGate(state: ChangeState, d: GateDecision, q: GateQuestion): GateDeci
   if (q.planDigest !== undefined && plan && q.planDigest !== plan.digest) {
     problems.push({ kind: 'plan', message: `plan ${q.planDigest} is not the ${d.state === 'approved' ? 'approved' : 'current'} plan ${plan.digest}` });
   }
-  // Only the current plan's artifact binds: for another plan the plan problem above already denies.
-  const bound = problems.some((p) => p.kind === 'plan') ? null : approvedArtifactOf(state, plan?.digest);
+  // The asked plan's artifact binds (it is the current plan, or no plan was recorded at all); for another
+  // plan the plan problem above already denies.
+  const bound = problems.some((p) => p.kind === 'plan') ? null : approvedArtifactOf(state, q.planDigest ?? plan?.digest);
   if (bound && q.artifactDigest === undefined) {
     problems.push({ kind: 'artifact', message: `the approved plan is bound to artifact ${bound.digest} (seq ${bound.seq}), and the call names no artifact` });
   } else if (bound && q.artifactDigest !== bound.digest) {
