@@ -203,7 +203,8 @@ describe('approval-policy end to end', () => {
       commit: { repo: 'acme/infra', sha },
       outcome: 'allowed',
       details: { githubEvent: 'pull_request_review', state: 'approved' },
-    });
+      // Issue 15: a review counts only as a verified GitHub review, i.e. with the signed webhook's provenance.
+    }, { kind: 'webhook', id: 'github:delivery-7', auth: 'hmac-sha256', scopes: [], via: 'github', delivery: 'delivery-7' });
     await h.viewHas(change, 3);
     await h.inject('POST', `/v1/changes/${change}/approvals`, bob, { decision: 'approve', planDigest: plan });
     await h.viewHas(change, 4);
