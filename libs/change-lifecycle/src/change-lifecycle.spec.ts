@@ -105,7 +105,7 @@ describe('change lifecycle: the gate', () => {
   });
 
   it('denies a call without artifactDigest when the approved plan recorded an artifact', () => {
-    const c = new ChangeStory().request(alice).plan('v1', { artifact: { digest: digestOf('image-1'), kind: 'container-image' } }).approve(bob, 'v1').approve(erin, 'v1');
+    const c = new ChangeStory().request(alice).plan('v1', {}, { artifact: { digest: digestOf('image-1'), kind: 'container-image' } }).approve(bob, 'v1').approve(erin, 'v1');
     given(c).when(gateAsk(c, 'v1')).then({ state: 'denied', allow: false, problems: [{ kind: 'artifact', message: expect.stringMatching(/names no artifact/) }] });
     given(c).when(gateAsk(c, 'v1', 'image-2')).then({ allow: false, problems: [{ kind: 'artifact' }] });
     given(c).when(gateAsk(c, 'v1', 'image-1')).then({ allow: true });

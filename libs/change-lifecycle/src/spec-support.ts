@@ -10,6 +10,8 @@ import type { ChangeEvent } from './state';
  * `c.gate('v1')`, `c.deploy('v1')`): committed events of one change with a controllable receipt time and
  * the provenance each door would stamp. Test support only: not exported from the library's index.
  */
+type PlanSummary = NonNullable<NonNullable<AuditEventInput['plan']>['summary']>;
+
 export const digestOf = (label: string) => `sha256:${createHash('sha256').update(label).digest('hex')}`;
 
 export type Who = { id: string; teams?: readonly string[]; roles?: readonly string[] };
@@ -55,6 +57,7 @@ export class ChangeStory {
 
   constructor(
     readonly changeId = 'CHG-1',
+    readonly tenant = 'acme',
     readonly environment = 'prod',
   ) {}
 
@@ -76,7 +79,7 @@ export class ChangeStory {
       changeId: this.changeId,
       ...input,
       actor: { id: who.id, type: 'user', roles: [...(who.roles ?? [])], teams: [...(who.teams ?? [])] },
-      tenant: 'acme',
+      tenant: this.tenant,
       id: `0190a000-0000-7000-8000-${String(this.seq + 1).padStart(12, '0')}`,
       receivedAt: this.clock.toISOString(),
       ...(provenance ? { provenance } : {}),
@@ -88,12 +91,12 @@ export class ChangeStory {
   request(who: Who, extra: Partial<AuditEventInput> = {}): this {
     return this.add({ type: 'change.requested', reason: 'raise max_connections', ...extra }, who);
   }
-  plan(label: string, extra: Partial<AuditEventInput> = {}): this {
-    const summary = { adds: 0, changes: 1, destroys: 0, replacements: 0, iamChanges: 0, securityGroupChanges: 0, drift: 0, resourceTypes: [] };
-    return this.add({ type: 'plan.created', plan: { digest: digestOf(label), summary }, ...extra }, { id: 'terraform-ci' });
+  plan(label: string, summary: Partial<PlanSummary> = {}, extra: Partial<AuditEventInput> = {}): this {
+    const s = { adds: 0, changes: 1, destroys: 0, replacements: 0, iamChanges: 0, securityGroupChanges: 0, drift: 0, resourceTypes: [], ...summary };
+    return this.add({ type: 'plan.created', plan: { digest: digestOf(label), summary: s }, ...extra }, { id: 'terraform-ci' });
   }
   rollbackPlan(label: string, of: string, extra: Partial<AuditEventInput> = {}): this {
-    return this.plan(label, { details: { rollbackOf: digestOf(of) }, ...extra });
+    return this.plan(label, {}, { details: { rollbackOf: digestOf(of) }, ...extra });
   }
   approve(who: Who, planLabel: string, source: ClaimSource = 'approvals-api'): this {
     return this.add({ type: 'approval.granted', plan: { digest: digestOf(planLabel) }, reason: 'lgtm' }, who, provenanceOf(source, who));

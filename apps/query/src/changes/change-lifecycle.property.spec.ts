@@ -60,7 +60,7 @@ function lifecycle(requester: string, author: string, ruleIndex: number, steps: 
   const rule = RULES[ruleIndex]!;
   const c = new ChangeStory().request({ id: requester, teams: ['sre', 'security'] }, { commit: { repo: 'acme/infra', sha: 'b'.repeat(40), author } });
   for (const s of steps) {
-    if (s.kind === 'plan') c.plan(s.label, s.artifact ? { artifact: { digest: digestOf(s.artifact), kind: 'container-image' } } : {});
+    if (s.kind === 'plan') c.plan(s.label, {}, s.artifact ? { artifact: { digest: digestOf(s.artifact), kind: 'container-image' } } : {});
     else if (s.kind === 'rollback') c.rollbackPlan(`undo-${s.label}`, s.label);
     else if (s.kind === 'approve') c.approve(s.who, s.label, s.source);
     else if (s.kind === 'reject') c.reject(s.who, s.label);
