@@ -288,6 +288,8 @@ describe('web console in headless Chromium (real ledger, ingest, query)', () => 
     await hasAttr(page.getByTestId('verdict-approved'), 'data-verdict', 'no');
     await hasAttr(page.getByTestId('verdict-sod'), 'data-verdict', 'no_approvals');
     await hasText(page.getByTestId('verdict-policy'), 'none recorded');
+    await hasAttr(page.getByTestId('approval-claim'), 'data-counted', 'false');
+    await hasText(page.getByTestId('approval-claim'), 'not counted');
     await hasAttr(page.getByTestId('verdict-outcome'), 'data-verdict', 'failed');
     await hasText(page.locator('.timeline .mismatch').first(), 'does not match the approved artifact');
     await hasCount(page.locator('.timeline li'), 6);
