@@ -1,6 +1,7 @@
 import { decide } from './decide';
 import { foldChange } from './evolve';
 import type { GateQuestion } from './gate';
+import { readResolvedRule, recordedRule } from './resolved-rule';
 import { ChangeStory, digestOf, people, RULE } from './spec-support';
 import { runAt, judgeRun, statusOf } from './verdicts';
 
@@ -212,5 +213,14 @@ describe('change lifecycle: the story', () => {
     const rejected = new ChangeStory().request(alice).plan('v1').reject(carol, 'v1');
     expect(statusOf(foldChange(rejected.events))).toBe('rejected');
     given(rejected).when(STORY).then({ outcome: { value: 'rejected' } });
+  });
+});
+
+describe('change lifecycle: the rule the gate records', () => {
+  it('reads back exactly what the gate wrote, and nothing half-formed', () => {
+    expect(readResolvedRule({ policy: recordedRule(RULE) })).toEqual(RULE);
+    expect(readResolvedRule({ policy: { ...recordedRule(RULE), require: { approvals: [{ group: 'sre', count: 'one' }] } } })).toBeUndefined();
+    expect(readResolvedRule({ policy: { ...recordedRule(RULE), breakGlassReviewWithin: 'P1M' } })).toBeUndefined();
+    expect(readResolvedRule({ policyId: 'prod-db', policyVersion: 3 })).toBeUndefined();
   });
 });
