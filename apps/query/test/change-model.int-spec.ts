@@ -55,7 +55,8 @@ describe('one change model: gate, story and alerts agree; only trusted approvals
     ap('POST', '/v1/gate', deployer, { changeId, environment: 'prod', planDigest, ...(artifactDigest ? { artifactDigest } : {}) });
 
   beforeAll(async () => {
-    await p.start();
+    // The change story and the changes list read the Postgres lifecycle projection (the pipeline runs only OpenSearch by default).
+    await p.start({ QUERY_PROJECTORS: 'postgres' });
     approvals = await bootService(
       { service: 'approval-policy', env: ApprovalPolicyEnv, module: (config, logger) => ApprovalPolicyModule.forRoot(config, logger, { clock: () => new Date() }), uses: { postgres: true, kafka: true } },
       { KAFKA_TOPIC_NAMESPACE: p.query.ns, OVERDUE_SWEEP_INTERVAL_MS: '0' },
