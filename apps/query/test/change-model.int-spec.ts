@@ -36,6 +36,12 @@ describe('one change model: gate, story and alerts agree; only trusted approvals
   /** Waits until approval-policy's view holds `count` events of the change (committed by the ledger and consumed). */
   const viewHas = (changeId: string, count: number) =>
     expectEventually(async () => expect((await approvals.get(ChangeViewRepository).changeEvents(tenant, changeId)).length).toBeGreaterThanOrEqual(count), { timeoutMs: 30_000 });
+  /** Waits until approval-policy's view holds the change's plan.created of `plan`. */
+  const viewHasPlan = (changeId: string, plan: string) =>
+    expectEventually(async () => {
+      const events = await approvals.get(ChangeViewRepository).changeEvents(tenant, changeId);
+      expect(events.some((e) => e.event.type === 'plan.created' && e.event.plan?.digest === plan)).toBe(true);
+    }, { timeoutMs: 30_000 });
   const lastSeq = async () => Number((await p.pool.query<{ s: string }>('SELECT max(seq) AS s FROM ledger.records WHERE tenant = $1', [tenant])).rows[0]?.s ?? 0);
   /** The change story once the query service projected `count` of its events. */
   const storyOf = (changeId: string, count: number) =>
@@ -152,7 +158,7 @@ describe('one change model: gate, story and alerts agree; only trusted approvals
       { type: 'deployment.partially_failed', outcome: 'partially_failed', artifact: { digest: image, kind: 'container-image' } },
       { type: 'plan.created', plan: { digest: undo }, details: { rollbackOf: plan } },
     );
-    await viewHas(change, 8);
+    await viewHasPlan(change, undo);
     expect((await gate(change, undo, previous)).body).toMatchObject({ decision: 'allow', state: 'rollback' });
     await emit(
       change,
