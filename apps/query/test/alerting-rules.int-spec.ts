@@ -50,7 +50,7 @@ describe('alert rules (real Kafka, Postgres, OpenSearch)', () => {
       expect((await h.call('PUT', '/v1/alert-rules/x', await h.token(tenant, ['auditor']), body)).status).toBe(403);
       const listed = await h.call('GET', '/v1/alert-rules', await h.token(tenant, ['analyst']));
       expect(listed.status).toBe(200);
-      expect(listed.body.rules.filter((r: { builtin: boolean; enabled: boolean; version: number }) => r.builtin && r.enabled && r.version === 0)).toHaveLength(5);
+      expect(listed.body.rules.filter((r: { builtin: boolean; enabled: boolean; version: number }) => r.builtin && r.enabled && r.version === 0)).toHaveLength(6); // issue 15 adds builtin.untrusted-approval
       expect((await h.call('GET', '/v1/alert-rules', await h.token(tenant, ['viewer']))).status).toBe(403);
     });
 
