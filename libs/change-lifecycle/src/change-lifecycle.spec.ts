@@ -159,9 +159,10 @@ describe('change lifecycle: the story', () => {
     expect(rollbackRun && judgeRun(rollbackRun)).toMatchObject({ approved: { verdict: 'yes' }, artifact: { verdict: 'yes' } });
   });
 
-  it('does not honour a "rollback" of a plan that never ran', () => {
-    const c = approvedChange().rollbackPlan('sneaky', 'never-ran').gate('sneaky');
+  it('does not honour a "rollback" of a plan that never ran: it is the change\'s own, unapproved run', () => {
+    const c = approvedChange().rollbackPlan('sneaky', 'never-ran').gate('sneaky').deploy('sneaky');
     expect(c.answers[0]).toMatchObject({ allow: false, state: 'pending', reasons: expect.arrayContaining([expect.stringMatching(/never ran/)]) });
+    given(c).when(STORY).then({ approvedForPlanThatRan: { verdict: 'no', ranPlanDigest: digestOf('sneaky') }, rollbacks: [] });
   });
 
   it('names the policy id and version that judged the plan that ran', () => {

@@ -75,7 +75,10 @@ function startRun(s: ChangeState, seq: number, e: AcceptedEvent): Run {
     ...(e.artifact ? { artifactDigest: e.artifact.digest } : {}),
     environment: e.resource.environment,
   });
-  const rollbackOf = [...s.plans].reverse().find((p) => p.digest === planDigest)?.rollbackOf;
+  // A run is a rollback only when its plan rolls back a plan that already ran here (as the gate honours it);
+  // a "rollback" of anything else is the change's own run, judged and shown as such.
+  const claimed = [...s.plans].reverse().find((p) => p.digest === planDigest)?.rollbackOf;
+  const rollbackOf = claimed && s.runs.some((r) => r.planDigest === claimed) ? claimed : undefined;
   return {
     seq,
     at: e.receivedAt,
