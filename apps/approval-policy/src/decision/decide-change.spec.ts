@@ -206,3 +206,18 @@ describe('decide', () => {
     });
   });
 });
+
+describe('decideChange: what the gate records and counts (issue 15)', () => {
+  const { alice, bob, mallory } = people;
+  it('resolves the rule with the policy id, version and digest the story reads back', () => {
+    const c = new ChangeStory().request(alice).plan('v1');
+    const { rule } = decideChange(c.events, policy, NOW, { planDigest: digestOf('v1') });
+    expect(rule).toMatchObject({ policyId: 'acme/approval-policy', policyVersion: 3, policyDigest: policy.policy.digest, rule: 'prod-needs-two', frozen: [] });
+  });
+  it('does not count an approval an emitter key asserts, whatever teams it claims', () => {
+    const c = new ChangeStory().request(alice).plan('v1').approve(bob, 'v1').approve(mallory, 'v1', 'emitter-key');
+    const d = decide(c.events, policy, NOW, { planDigest: digestOf('v1') });
+    expect(d).toMatchObject({ state: 'pending', allow: false, approvals: [{ approver: 'bob' }] });
+    expect(d.ignoredApprovals).toEqual([expect.objectContaining({ approver: 'mallory', untrusted: true, reason: expect.stringMatching(/not counted: the key has no "approvals" scope/) })]);
+  });
+});
