@@ -20,12 +20,14 @@ export default [
           banTransitiveDependencies: false,
           depConstraints: [
             // Services use the infrastructure libs, the pure core and the contracts; never another service.
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:infra', 'type:core', 'type:contracts'] },
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:infra', 'type:core', 'type:domain', 'type:contracts'] },
             // Infrastructure libs wrap one technology each and know the contracts and the pure core, nothing of the apps.
             { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:infra', 'type:core', 'type:contracts'] },
             // The pure core and the contracts stand alone, and import no framework or I/O library.
             { sourceTag: 'type:core', onlyDependOnLibsWithTags: ['type:core'], bannedExternalImports: [...FRAMEWORKS, 'zod'] },
             { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts'], bannedExternalImports: FRAMEWORKS },
+            // The domain model (change-lifecycle) is pure like the core, and speaks in the contracts' event types.
+            { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:core', 'type:contracts'], bannedExternalImports: [...FRAMEWORKS, 'zod'] },
             // Test tooling may reach everything but the apps.
             { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:infra', 'type:core', 'type:contracts', 'type:testing', 'type:tooling'] },
             // Operational scripts (migrations, demo data) use the infrastructure libs.
@@ -39,10 +41,10 @@ export default [
   },
   {
     // The pure core does no I/O: Nx does not police Node built-ins, so name them here.
-    files: ['libs/ledger-core/src/**/*.ts'],
+    files: ['libs/ledger-core/src/**/*.ts', 'libs/change-lifecycle/src/**/*.ts'],
     ignores: ['**/*.spec.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: IO_MODULES.map((name) => ({ name, message: 'libs/ledger-core is pure: no I/O modules' })) }],
+      'no-restricted-imports': ['error', { paths: IO_MODULES.map((name) => ({ name, message: 'the pure core (ledger-core, change-lifecycle) does no I/O' })) }],
     },
   },
   {

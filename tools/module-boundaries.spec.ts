@@ -25,6 +25,14 @@ describe('module boundaries', () => {
     expect(r.messages.join('\n')).toMatch(/tagged with "type:core" is not allowed to import "@nestjs\/common"/);
   });
 
+  it('fail lint when the change model imports a framework or the database', () => {
+    const nest = boundaryErrors('libs/change-lifecycle/src/forbidden.ts', "import { Injectable } from '@nestjs/common';\nexport const x = Injectable;\n");
+    expect(nest.status).toBe(1);
+    expect(nest.messages.join('\n')).toMatch(/tagged with "type:domain" is not allowed to import "@nestjs\/common"/);
+    const db = boundaryErrors('libs/change-lifecycle/src/forbidden.ts', "import { createPool } from '@audit/db';\nexport const x = createPool;\n");
+    expect(db.status).toBe(1);
+  });
+
   it('fail lint when the contracts import infrastructure', () => {
     const r = boundaryErrors('libs/contracts/src/forbidden.ts', "import { createPool } from '@audit/db';\nexport const x = createPool;\n");
     expect(r.status).toBe(1);

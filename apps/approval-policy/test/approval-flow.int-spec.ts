@@ -47,7 +47,8 @@ describe('approval-policy end to end', () => {
 
     expect((await h.inject('POST', `/v1/changes/${change}/approvals`, bob, { decision: 'approve', planDigest: v2 })).statusCode).toBe(202);
     expect((await h.inject('POST', `/v1/changes/${change}/approvals`, erin, { decision: 'approve', planDigest: v2 })).statusCode).toBe(202);
-    await h.viewHas(change, 6);
+    // The view keeps our gate.decided records too (the change model binds artifacts and judges runs by them).
+    await h.viewHas(change, 7);
 
     const allow = await h.inject('POST', '/v1/gate', pipeline, { changeId: change, environment: 'prod', planDigest: v2 });
     expect(allow.statusCode).toBe(200);
@@ -154,7 +155,8 @@ describe('approval-policy end to end', () => {
       expect(frozen.json()).toMatchObject({ decision: 'deny', reasons: [expect.stringMatching(/freeze window in force: holiday-freeze/)] });
 
       await h.emit(s.breakGlass('carol'));
-      await h.viewHas(change, 5);
+      // 4 events + the frozen gate.decided + the break-glass.
+      await h.viewHas(change, 6);
       const glass = await h.inject('POST', '/v1/gate', pipeline, { changeId: change, environment: 'prod', planDigest: plan });
       expect(glass.json()).toMatchObject({ decision: 'allow', state: 'breakglass', breakGlass: { invokedBy: 'carol', reviewDueAt: '2026-12-24T12:00:00.000Z', overdue: false } });
       expect((await h.committedEvent(glass.json().gateEventId)).event).toMatchObject({ outcome: 'allowed', details: { state: 'breakglass' } });
@@ -173,7 +175,8 @@ describe('approval-policy end to end', () => {
       expect(await h.sweeper().sweep(h.tenant)).toEqual([]);
 
       await h.emit(s.breakGlassReview('erin'));
-      await h.viewHas(change, 6);
+      // The view keeps our gate.decided records too (the change model binds artifacts and judges runs by them).
+      await h.viewHas(change, 8);
       const reviewed = await h.inject('POST', '/v1/gate', pipeline, { changeId: change, environment: 'prod', planDigest: plan });
       expect(reviewed.json()).toMatchObject({ decision: 'allow', breakGlass: { reviewedBy: 'erin', overdue: false }, missing: [] });
     } finally {
@@ -203,7 +206,8 @@ describe('approval-policy end to end', () => {
       commit: { repo: 'acme/infra', sha },
       outcome: 'allowed',
       details: { githubEvent: 'pull_request_review', state: 'approved' },
-    });
+      // Issue 15: a review counts only as a verified GitHub review, i.e. with the signed webhook's provenance.
+    }, { kind: 'webhook', id: 'github:delivery-7', auth: 'hmac-sha256', scopes: [], via: 'github', delivery: 'delivery-7' });
     await h.viewHas(change, 3);
     await h.inject('POST', `/v1/changes/${change}/approvals`, bob, { decision: 'approve', planDigest: plan });
     await h.viewHas(change, 4);

@@ -283,9 +283,13 @@ describe('web console in headless Chromium (real ledger, ingest, query)', () => 
     await page.goto(`${base}/#/changes/${encodeURIComponent(changeId)}`);
     await seen(page.getByRole('heading', { name: `Change ${changeId}` }));
     await hasAttr(page.getByTestId('verdict-artifact'), 'data-verdict', 'no');
-    await hasAttr(page.getByTestId('verdict-approved'), 'data-verdict', 'yes');
-    await hasAttr(page.getByTestId('verdict-sod'), 'data-verdict', 'held');
-    await hasText(page.getByTestId('verdict-policy'), 'prod-db v3');
+    // Issue 15: this story is emitted through an emitter API key, so its approval and its gate.decided are
+    // claims nobody trusted vouches for: the approval is not counted and no policy judged the run.
+    await hasAttr(page.getByTestId('verdict-approved'), 'data-verdict', 'no');
+    await hasAttr(page.getByTestId('verdict-sod'), 'data-verdict', 'no_approvals');
+    await hasText(page.getByTestId('verdict-policy'), 'none recorded');
+    await hasAttr(page.getByTestId('approval-claim'), 'data-counted', 'false');
+    await hasText(page.getByTestId('approval-claim'), 'not counted');
     await hasAttr(page.getByTestId('verdict-outcome'), 'data-verdict', 'failed');
     await hasText(page.locator('.timeline .mismatch').first(), 'does not match the approved artifact');
     await hasCount(page.locator('.timeline li'), 6);

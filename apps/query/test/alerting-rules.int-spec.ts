@@ -1,10 +1,13 @@
-import type { AlertMessageV2, AuditEventInput } from '@audit/contracts';
+import type { AlertMessageV2, AuditEventInput, Provenance } from '@audit/contracts';
 import { aDigest, aTenant, expectEventually } from '@audit/testing';
 import { AlertingHarness } from './support/alerting-harness';
 
 const at = (hhmm: string, day = '2026-11-25') => `${day}T${hhmm}:00.000Z`;
 const pipeline = { id: 'ci', type: 'pipeline' as const, roles: [], teams: [] };
 const user = (id: string, roles: string[] = []) => ({ id, type: 'user' as const, roles, teams: [] });
+const APPROVALS_API = (id: string): Provenance => ({ kind: 'user_token', id: `idp|${id}`, auth: 'jwt', scopes: [], subject: id, roles: [], groups: ['sre'], via: 'approvals-api' });
+const GATE_SERVICE: Provenance = { kind: 'service', id: 'approval-policy', auth: 'service-credential', scopes: [] };
+const ONE_SRE = { id: 'prod-db', version: 3, digest: null, rule: 'prod-one-sre', require: { approvals: [{ group: 'sre', count: 1 }], breakGlass: false, acceptGithubReviews: false }, breakGlassReviewWithin: 'PT24H', frozen: [] };
 const failedDeploy = (hhmm: string, actor = 'ci'): Partial<AuditEventInput> => ({ type: 'deployment.failed', outcome: 'failed', occurredAt: at(hhmm), actor: { ...pipeline, id: actor }, changeId: 'CHG-f' });
 
 /**
@@ -47,7 +50,8 @@ describe('alert rules (real Kafka, Postgres, OpenSearch)', () => {
       expect((await h.call('PUT', '/v1/alert-rules/x', await h.token(tenant, ['auditor']), body)).status).toBe(403);
       const listed = await h.call('GET', '/v1/alert-rules', await h.token(tenant, ['analyst']));
       expect(listed.status).toBe(200);
-      expect(listed.body.rules.filter((r: { builtin: boolean; enabled: boolean; version: number }) => r.builtin && r.enabled && r.version === 0)).toHaveLength(6);
+      // builtin.ledger-append-failed (issue 16) and builtin.untrusted-approval (issue 15) joined the five.
+      expect(listed.body.rules.filter((r: { builtin: boolean; enabled: boolean; version: number }) => r.builtin && r.enabled && r.version === 0)).toHaveLength(7);
       expect((await h.call('GET', '/v1/alert-rules', await h.token(tenant, ['viewer']))).status).toBe(403);
     });
 
@@ -173,7 +177,12 @@ describe('alert rules (real Kafka, Postgres, OpenSearch)', () => {
     const change = (id: string, deployed: string | null, approve = true): Partial<AuditEventInput>[] => [
       { type: 'change.requested', changeId: id, resource: prod, actor: user('alice'), occurredAt: at('12:00') },
       { type: 'plan.created', changeId: id, resource: prod, actor: pipeline, plan: { digest: plan }, artifact: { digest: approved, kind: 'container-image' }, occurredAt: at('12:01') },
-      ...(approve ? [{ type: 'approval.granted' as const, changeId: id, resource: prod, actor: user('bob'), plan: { digest: plan }, occurredAt: at('12:02') }] : []),
+      // Issue 15: the built-ins judge a run as the gate would have at its start, under the rule our gate service
+      // recorded for the plan, counting only trusted approvals (here: the approvals API's verified token).
+      ...(approve
+        ? [{ type: 'approval.granted' as const, changeId: id, resource: prod, actor: user('bob'), plan: { digest: plan }, occurredAt: at('12:02'), provenance: APPROVALS_API('bob') } as Partial<AuditEventInput>]
+        : []),
+      { type: 'gate.decided', changeId: id, resource: prod, actor: pipeline, outcome: approve ? 'allowed' : 'denied', plan: { digest: plan }, details: { policy: ONE_SRE }, occurredAt: at('12:02'), provenance: GATE_SERVICE } as Partial<AuditEventInput>,
       ...(deployed ? [{ type: 'deployment.started' as const, changeId: id, resource: prod, actor: pipeline, artifact: { digest: deployed, kind: 'container-image' }, occurredAt: at('12:03') }] : []),
     ];
     const recs = await h.commit(

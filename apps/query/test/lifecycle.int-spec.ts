@@ -1,13 +1,19 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { AuditEventInput } from '@audit/contracts';
+import type { AuditEventInput, Provenance } from '@audit/contracts';
 import { aTenant, expectEventually } from '@audit/testing';
 import { rebuildProjection } from '../src/rebuild/projection.rebuild';
 import { digest, QueryHarness } from './support/query-harness';
 
 const user = (id: string, roles: string[] = [], teams: string[] = []) => ({ id, type: 'user' as const, roles, teams });
 const SHA = 'd'.repeat(40);
+
+const APPROVALS_API = (id: string): Provenance => ({ kind: 'user_token', id: `idp|${id}`, auth: 'jwt', scopes: [], subject: id, roles: ['approver'], groups: ['sre'], via: 'approvals-api' });
+const GATE_SERVICE: Provenance = { kind: 'service', id: 'approval-policy', auth: 'service-credential', scopes: [] };
+const ONE_SRE = { id: 'prod-db', version: 3, digest: null, rule: 'prod-one-sre', require: { approvals: [{ group: 'sre', count: 1 }], breakGlass: false, acceptGithubReviews: false }, breakGlassReviewWithin: 'PT24H', frozen: [] };
+/** The harness commits inputs as ingest would accept them; provenance is server-set, so it is added here. */
+const trusted = (input: Partial<AuditEventInput>, provenance: Provenance) => ({ ...input, provenance }) as Partial<AuditEventInput>;
 
 /** A change from request to deployment; `deployed` lets a test deploy something other than what was approved. */
 function changeEvents(changeId: string, deployed: string, environment = 'prod'): Partial<AuditEventInput>[] {
@@ -16,8 +22,22 @@ function changeEvents(changeId: string, deployed: string, environment = 'prod'):
   return [
     { type: 'change.requested', changeId, resource, actor: user('alice', ['developer'], ['payments']), commit: { repo: 'acme/infra', sha: SHA, author: 'carol' }, reason: 'resize' },
     { type: 'plan.created', changeId, resource, actor: { id: 'ci', type: 'pipeline', roles: [], teams: [] }, plan: { digest: digest('1'), summary: { adds: 0, changes: 1, destroys: 0, replacements: 0 } } },
-    { type: 'approval.granted', changeId, resource, actor: user('bob', ['approver'], ['sre']), plan: { digest: digest('1') } },
-    { type: 'gate.decided', changeId, resource, actor: { id: 'approval-policy', type: 'service', roles: [], teams: [] }, outcome: 'allowed', artifact: { digest: approved, kind: 'container-image' }, details: { policyId: 'prod-db', policyVersion: 3 } },
+    // Issue 15: only a trusted approval counts (here: the approvals API's verified token), and the story judges
+    // the run by the rule our gate service recorded for the plan (details.policy), so both carry provenance.
+    trusted({ type: 'approval.granted', changeId, resource, actor: user('bob', ['approver'], ['sre']), plan: { digest: digest('1') } }, APPROVALS_API('bob')),
+    trusted(
+      {
+        type: 'gate.decided',
+        changeId,
+        resource,
+        actor: { id: 'approval-policy', type: 'service', roles: [], teams: [] },
+        outcome: 'allowed',
+        plan: { digest: digest('1') },
+        artifact: { digest: approved, kind: 'container-image' },
+        details: { policyId: 'prod-db', policyVersion: 3, policy: ONE_SRE },
+      },
+      GATE_SERVICE,
+    ),
     { type: 'deployment.started', changeId, resource, actor: { id: 'ci', type: 'pipeline', roles: [], teams: [] }, artifact: { digest: deployed, kind: 'container-image' } },
     { type: 'deployment.succeeded', changeId, resource, actor: { id: 'ci', type: 'pipeline', roles: [], teams: [] }, artifact: { digest: deployed, kind: 'container-image' }, outcome: 'succeeded' },
   ];
@@ -65,8 +85,8 @@ describe('lifecycle projection, change story and row-level security (real Kafka,
       approvedForPlanThatRan: { verdict: 'yes', ranPlanDigest: digest('1'), validApprovalSeqs: [3] },
       artifactMatch: { verdict: 'yes', deployedArtifactDigest: digest('a'), approvedArtifactDigest: digest('a'), approvedArtifactFromSeq: 4 },
       separationOfDuties: { verdict: 'held', requester: 'alice', commitAuthors: ['carol'], violations: [] },
-      policy: { policyId: 'prod-db', version: '3', fromSeq: 4 },
-      outcome: { value: 'succeeded', fromSeq: 6 },
+      policy: { policyId: 'prod-db', version: '3', rule: 'prod-one-sre', fromSeq: 4 },
+      outcome: { value: 'succeeded', fromSeq: 6, rolledBack: null },
     });
   });
 

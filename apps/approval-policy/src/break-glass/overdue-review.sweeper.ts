@@ -4,7 +4,7 @@ import type { Logger } from '@audit/observability';
 import { InjectConfig, InjectLogger, InjectPool } from '@audit/service-shell';
 import type { ApprovalPolicyConfig } from '../app.module';
 import { CLOCK, type Clock } from '../clock';
-import { decide } from '../decision/decide';
+import { decideChange } from '../decision/decide-change';
 import { changeResource } from '../events/change-resource';
 import { InternalEventsPublisher, SOURCE } from '../events/internal-events.publisher';
 import { ChangeViewRepository } from '../ledger-view/change-view.repository';
@@ -59,7 +59,7 @@ export class OverdueReviewSweeper implements OnApplicationBootstrap, OnApplicati
     for (const row of rows) {
       const history = await this.view.changeEvents(row.tenant, row.change_id);
       const now = this.clock();
-      const d = decide(history, await this.policies.inForce(row.tenant), now);
+      const { decision: d } = decideChange(history, await this.policies.inForce(row.tenant), now);
       if (!d.breakGlass?.overdue) continue;
       const event = this.events.stamp(
         row.tenant,

@@ -1,5 +1,5 @@
 import type { AcceptedEvent } from '@audit/contracts';
-import type { ChangeEvent } from '../decision/change-state';
+import type { ChangeEvent } from '@audit/change-lifecycle';
 
 /** The resource a change is about (from its request), so the service's own events about it sit with it. */
 export function changeResource(events: readonly ChangeEvent[], changeId: string, environment: string): AcceptedEvent['resource'] {

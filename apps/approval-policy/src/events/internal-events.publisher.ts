@@ -1,8 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AcceptedEvent, uuidv7, type AuditEventInput } from '@audit/contracts';
+import { AcceptedEvent, uuidv7, type AuditEventInput, type Provenance } from '@audit/contracts';
 import { KafkaPublisher } from '@audit/kafka';
 
 export const SOURCE = { system: 'approval-policy' } as const;
+
+/**
+ * Who asserts this service's own records. The story trusts a `gate.decided` only with this provenance
+ * (`@audit/change-lifecycle`). Minimal stamping so the change model is testable on its own; the trust work
+ * (issue 15, deliverable 1) owns provenance at every door and its service credential.
+ */
+export const SERVICE_PROVENANCE: Provenance = { kind: 'service', id: 'approval-policy', auth: 'service-credential', scopes: [] };
 
 interface Waiting {
   events: AcceptedEvent[];
@@ -29,8 +36,8 @@ export class InternalEventsPublisher {
 
   constructor(@Inject(KafkaPublisher) private readonly publisher: KafkaPublisher) {}
 
-  stamp(tenant: string, input: AuditEventInput, now: Date, id: string = uuidv7(now)): AcceptedEvent {
-    return AcceptedEvent.parse({ ...input, source: input.source ?? SOURCE, tenant, id, receivedAt: now.toISOString() });
+  stamp(tenant: string, input: AuditEventInput, now: Date, id: string = uuidv7(now), provenance: Provenance = SERVICE_PROVENANCE): AcceptedEvent {
+    return AcceptedEvent.parse({ ...input, source: input.source ?? SOURCE, tenant, id, receivedAt: now.toISOString(), provenance });
   }
 
   /** Resolves once Kafka (acks=all) has them: only then may a caller act on the decision. */

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AcceptedEvent, type CommittedRecord } from '@audit/contracts';
 import type { Pool, PoolClient } from '@audit/db';
 import { InjectPool } from '@audit/service-shell';
-import { CHANGE_EVENT_TYPES, type ChangeEvent } from '../decision/change-state';
+import { CHANGE_EVENT_TYPES, type ChangeEvent } from '@audit/change-lifecycle';
 
 type Db = Pick<PoolClient, 'query'>;
 

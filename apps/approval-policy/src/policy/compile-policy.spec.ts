@@ -1,6 +1,6 @@
 import { STANDARD_POLICY } from '../../test/support/change-events';
 import { compilePolicy, policyPath } from './compile-policy';
-import { parseIsoDuration } from './iso-duration';
+import { parseIsoDuration } from '@audit/change-lifecycle';
 
 const withRule = (rule: object) => ({ ...STANDARD_POLICY, rules: [...STANDARD_POLICY.rules, rule] });
 const issuesOf = (doc: unknown) => {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { celEnvironment, toCelContext, type CelActivation } from './cel-environment';
-import { fillQuorum } from '../decision/quorum';
+import { fillQuorum } from '@audit/change-lifecycle';
 import { GITHUB_REVIEWER_GROUP, PolicyDocument, type Requirement } from './policy.document';
 
 /** One problem in a policy: `path` like `rules[2].when`; CEL errors add where in the expression. */

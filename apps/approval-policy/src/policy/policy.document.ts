@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseIsoDuration } from './iso-duration';
+import { parseIsoDuration } from '@audit/change-lifecycle';
 
 /** Group names as tokens carry them (`groups` claim) and approval events record them (`actor.teams`). */
 export const groupName = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,127}$/, 'must be lowercase letters, digits or . _ -');
@@ -88,4 +88,4 @@ export type Requirement = z.output<typeof Requirement>;
 export type FreezeWindow = z.output<typeof FreezeWindow>;
 
 /** GitHub reviews (`review.submitted`) always carry this group, so a rule can ask for "1 GitHub review". */
-export const GITHUB_REVIEWER_GROUP = 'github-reviewer';
+export { GITHUB_REVIEWER_GROUP } from '@audit/change-lifecycle';

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { withTransaction, type Pool } from '@audit/db';
 import { InjectPool } from '@audit/service-shell';
-import type { PolicyInForce } from '../decision/decide';
+import type { PolicyInForce } from '../decision/decide-change';
 import { compilePolicy, type CompiledPolicy } from './compile-policy';
 
 const PolicyRow = z.object({

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import { Pool } from 'pg';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { topicName, uuidv7, type AcceptedEvent, type AuditEventInput, type CommittedRecord } from '@audit/contracts';
+import { topicName, uuidv7, type AcceptedEvent, type AuditEventInput, type CommittedRecord, type Provenance } from '@audit/contracts';
 import { mintDevToken, type Principal } from '@audit/auth';
 import { ensureTopics } from '@audit/kafka';
 import { generateSigningKey } from '@audit/ledger-core';
@@ -71,9 +71,17 @@ export class ApprovalHarness {
     return mintDevToken({ tenant: this.tenant, roles: [], groups: [], ...who }, JWT);
   }
 
-  /** An event as ingest would accept it (tenant, UUIDv7, receivedAt = the test clock). */
-  async emit(input: AuditEventInput): Promise<AcceptedEvent> {
-    const event = { version: 1, ...input, actor: { roles: [], teams: [], ...input.actor }, tenant: this.tenant, id: uuidv7(this.now), receivedAt: this.now.toISOString() } as AcceptedEvent;
+  /** An event as ingest would accept it (tenant, UUIDv7, receivedAt = the test clock, and the provenance its door stamps). */
+  async emit(input: AuditEventInput, provenance?: Provenance): Promise<AcceptedEvent> {
+    const event = {
+      version: 1,
+      ...input,
+      actor: { roles: [], teams: [], ...input.actor },
+      tenant: this.tenant,
+      id: uuidv7(this.now),
+      receivedAt: this.now.toISOString(),
+      ...(provenance ? { provenance } : {}),
+    } as AcceptedEvent;
     if (!this.producer) {
       this.producer = this.kafka.producer({ idempotent: true });
       await this.producer.connect();

@@ -1,77 +1,12 @@
-import { createHash } from 'node:crypto';
-import type { AcceptedEvent, AuditEventInput } from '@audit/contracts';
-import { uuidv7 } from '@audit/contracts';
-import type { ChangeEvent } from '../../src/decision/change-state';
 import { compilePolicy } from '../../src/policy/compile-policy';
-import type { PolicyInForce } from '../../src/decision/decide';
+import type { PolicyInForce } from '../../src/decision/decide-change';
 import type { PolicyDocumentInput } from '../../src/policy/policy.document';
 
-export const digestOf = (label: string) => `sha256:${createHash('sha256').update(label).digest('hex')}`;
-
-type Who = { id: string; teams?: readonly string[]; roles?: readonly string[] };
-
 /**
- * Builds the committed events of one change, in order, with a controllable receipt time: the
- * vocabulary of the decider's specs (`c.request(alice)`, `c.plan('v1')`, `c.approve(bob, 'v1')`).
+ * The decider's spec vocabulary (`c.request(alice)`, `c.plan('v1')`, `c.approve(bob, 'v1')`) is the change
+ * model's own: approvals come through the approvals API, GitHub reviews with the signed webhook's provenance.
  */
-export class ChangeStory {
-  readonly events: ChangeEvent[] = [];
-  private seq = 0;
-  clock = new Date('2026-11-25T10:00:00.000Z');
-
-  constructor(
-    readonly changeId = 'CHG-1',
-    readonly tenant = 'acme',
-    readonly environment = 'prod',
-  ) {}
-
-  at(iso: string): this {
-    this.clock = new Date(iso);
-    return this;
-  }
-
-  add(input: Partial<AuditEventInput> & Pick<AuditEventInput, 'type'>, who: Who): this {
-    const event = {
-      version: 1,
-      occurredAt: this.clock.toISOString(),
-      resource: { kind: 'aws_db_instance', id: 'payments-db', environment: this.environment },
-      changeId: this.changeId,
-      ...input,
-      actor: { id: who.id, type: 'user', roles: [...(who.roles ?? [])], teams: [...(who.teams ?? [])] },
-      tenant: this.tenant,
-      id: uuidv7(this.clock),
-      receivedAt: this.clock.toISOString(),
-    } as AcceptedEvent;
-    this.events.push({ seq: ++this.seq, event });
-    return this;
-  }
-
-  request(who: Who, extra: Partial<AuditEventInput> = {}): this {
-    return this.add({ type: 'change.requested', reason: 'raise max_connections', ...extra }, who);
-  }
-  plan(label: string, summary: Partial<NonNullable<NonNullable<AuditEventInput['plan']>['summary']>> = {}, extra: Partial<AuditEventInput> = {}): this {
-    const s = { adds: 0, changes: 1, destroys: 0, replacements: 0, iamChanges: 0, securityGroupChanges: 0, drift: 0, resourceTypes: [], ...summary };
-    return this.add({ type: 'plan.created', plan: { digest: digestOf(label), summary: s }, ...extra }, { id: 'terraform-ci' });
-  }
-  approve(who: Who, planLabel: string): this {
-    return this.add({ type: 'approval.granted', plan: { digest: digestOf(planLabel) }, reason: 'lgtm' }, who);
-  }
-  reject(who: Who, planLabel: string, reason = 'too risky'): this {
-    return this.add({ type: 'approval.rejected', plan: { digest: digestOf(planLabel) }, reason }, who);
-  }
-  githubReview(who: Who, state: 'allowed' | 'rejected'): this {
-    return this.add({ type: 'review.submitted', outcome: state, resource: { kind: 'github.pull_request', id: 'acme/infra#7', environment: 'scm' } }, who);
-  }
-  breakGlass(who: Who, reason = 'prod is down'): this {
-    return this.add({ type: 'breakglass.invoked', reason }, who);
-  }
-  reviewBreakGlass(who: Who): this {
-    return this.add({ type: 'breakglass.reviewed', reason: 'reviewed after the incident' }, who);
-  }
-  cancel(who: Who, reason = 'not needed'): this {
-    return this.add({ type: 'change.cancelled', reason }, who);
-  }
-}
+export { ChangeStory, digestOf, people } from '@audit/change-lifecycle/testing';
 
 export function inForce(doc: PolicyDocumentInput, version = 1): PolicyInForce {
   const compiled = compilePolicy(doc);
@@ -95,12 +30,3 @@ export const STANDARD_POLICY: PolicyDocumentInput = {
     { name: 'staging-free', when: 'change.environment == "staging"', require: { allow: true } },
   ],
 };
-
-export const people = {
-  alice: { id: 'alice', teams: ['payments'] },
-  bob: { id: 'bob', teams: ['sre'] },
-  carol: { id: 'carol', teams: ['sre'] },
-  dan: { id: 'dan', teams: ['sre', 'security'] },
-  erin: { id: 'erin', teams: ['security'] },
-  mallory: { id: 'mallory', teams: ['sre', 'security'] },
-} as const;

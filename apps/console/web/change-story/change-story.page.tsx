@@ -11,7 +11,9 @@ interface Verdicts {
   artifactMatch: { verdict: string; deployedArtifactDigest: string | null; approvedArtifactDigest: string | null; approvedArtifactFromSeq: number | null; reason: string };
   separationOfDuties: { verdict: string; requester: string | null; commitAuthors: string[]; violations: { seq: number; approver: string; reason: string }[] };
   policy: { policyId: string | null; version: string | null; fromSeq: number | null };
-  outcome: { value: string; fromSeq: number | null };
+  outcome: { value: string; fromSeq: number | null; rolledBack?: { runSeq: number; outcome: string | null } | null };
+  /** Every approval claim, counted or not (issue 15: only trusted sources count). */
+  approvals?: { seq: number; approver: string; assertedBy: string; counted: boolean; reason: string }[];
 }
 
 interface Story {
@@ -105,7 +107,12 @@ export function ChangeStoryPage({ session, changeId }: { session: Session; chang
               detail={v.separationOfDuties.violations.length ? v.separationOfDuties.violations.map((x) => `seq ${x.seq}: ${x.approver} ${x.reason}`).join('; ') : `requester ${v.separationOfDuties.requester ?? '—'}`}
             />
             <Badge testId="verdict-policy" label="Policy" value={v.policy.policyId ? `${v.policy.policyId} v${v.policy.version ?? '?'}` : 'none recorded'} detail={v.policy.fromSeq ? `from seq ${v.policy.fromSeq}` : 'no gate decision or evaluation'} />
-            <Badge testId="verdict-outcome" label="Outcome" value={v.outcome.value} detail={v.outcome.fromSeq ? `from seq ${v.outcome.fromSeq}` : ''} />
+            <Badge
+              testId="verdict-outcome"
+              label="Outcome"
+              value={v.outcome.value}
+              detail={`${v.outcome.fromSeq ? `from seq ${v.outcome.fromSeq}` : ''}${v.outcome.rolledBack ? ` · rolled back at seq ${v.outcome.rolledBack.runSeq} (${v.outcome.rolledBack.outcome ?? 'running'})` : ''}`}
+            />
           </div>
           <ol className="timeline" aria-label="Timeline in ledger order">
             {story.events.map((e, i) => {
@@ -132,6 +139,13 @@ export function ChangeStoryPage({ session, changeId }: { session: Session; chang
                       </div>
                     )}
                     {typeof e.reason === 'string' && <div className="reason">“{e.reason}”</div>}
+                    {v.approvals
+                      ?.filter((a) => a.seq === e.seq)
+                      .map((a) => (
+                        <div key={a.seq} data-testid="approval-claim" data-counted={String(a.counted)} className={a.counted ? undefined : 'mismatch'}>
+                          {a.counted ? `counted (asserted by ${a.assertedBy})` : a.reason}
+                        </div>
+                      ))}
                     <button
                       type="button"
                       className="link"

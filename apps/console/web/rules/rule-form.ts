@@ -14,6 +14,7 @@ export const RULE_TYPES = [
   'sequence',
   'artifact_mismatch',
   'prod_without_approval',
+  'untrusted_approval',
   'breakglass_overdue',
   'off_hours_change',
   'ledger_verification_failed',
@@ -79,6 +80,7 @@ export const TYPE_FIELDS: Record<RuleType, FieldSpec[]> = {
   ],
   artifact_mismatch: [],
   prod_without_approval: [environments],
+  untrusted_approval: [],
   breakglass_overdue: [],
   off_hours_change: [
     { name: 'timeZone', label: 'Time zone', kind: 'text', hint: 'IANA, e.g. Europe/Paris; default UTC' },

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Principal } from '@audit/auth';
+import type { Provenance } from '@audit/contracts';
+import { APPROVALS_API_VIA, currentPlan, foldChange, separationOfDutiesConflict } from '@audit/change-lifecycle';
 import { CLOCK, type Clock } from '../../clock';
-import { foldChange } from '../../decision/change-state';
 import { changeResource } from '../../events/change-resource';
 import { InternalEventsPublisher } from '../../events/internal-events.publisher';
 import { Problems, type Problem } from '../../http/problem';
@@ -11,9 +12,11 @@ import type { RecordApprovalRequest } from './record-approval.request';
 export type RecordApprovalResult = { ok: true; value: { eventId: string; type: string; planDigest: string } } | { ok: false; problem: Problem };
 
 /**
- * Records an approval or rejection as an event. Separation of duties is checked here as well as in the
- * decider: a violation is answered 403 and itself recorded (`policy.evaluated`, outcome denied), so
- * attempts are visible to auditors, not only successes.
+ * Records an approval or rejection as an event, asserted by the caller's verified token (provenance
+ * `user_token` via `approvals-api`, roles and groups from the token): the only kind of user approval the
+ * change model counts. Separation of duties is the change model's own rule, asked here up front: a
+ * violation is answered 403 and itself recorded (`policy.evaluated`, outcome denied), so attempts are
+ * visible to auditors, not only successes.
  */
 @Injectable()
 export class RecordApprovalHandler {
@@ -31,10 +34,11 @@ export class RecordApprovalHandler {
     const resource = changeResource(history, changeId, state.requested.environment);
     const actor = { id: approver.sub, type: 'user' as const, roles: approver.roles, teams: approver.groups };
 
+    const conflict = separationOfDutiesConflict(state, approver.sub);
     const sod =
-      approver.sub === state.requested.requester.id
+      conflict === 'requester'
         ? 'separation of duties: the requester cannot approve or reject their own change'
-        : state.commitAuthors.includes(approver.sub)
+        : conflict === 'commit-author'
           ? 'separation of duties: the author of the commit being deployed cannot approve or reject it'
           : undefined;
     if (sod) {
@@ -57,7 +61,7 @@ export class RecordApprovalHandler {
       return { ok: false, problem: Problems.forbidden(sod, { eventId: denial.id }) };
     }
 
-    const current = state.plans.at(-1)?.digest;
+    const current = currentPlan(state)?.digest;
     if (body.planDigest !== current) {
       const detail = current ? `plan ${body.planDigest} is not the current plan ${current} of change ${changeId}; review the current plan` : `change ${changeId} has no plan yet`;
       return { ok: false, problem: Problems.conflict(detail, { currentPlanDigest: current ?? null }) };
@@ -78,8 +82,24 @@ export class RecordApprovalHandler {
         ...(body.comment ? { reason: body.comment } : {}),
       },
       now,
+      undefined,
+      asserted(approver),
     );
     await this.events.publish([event]);
     return { ok: true, value: { eventId: event.id, type: event.type, planDigest: body.planDigest } };
   }
+}
+
+/** The approver's verified token as the record's provenance: what makes the approval count. */
+function asserted(approver: Principal): Provenance {
+  return {
+    kind: 'user_token',
+    id: `approval-policy|${approver.sub}`,
+    auth: 'jwt',
+    scopes: [],
+    subject: approver.sub,
+    roles: [...approver.roles],
+    groups: [...approver.groups],
+    via: APPROVALS_API_VIA,
+  };
 }

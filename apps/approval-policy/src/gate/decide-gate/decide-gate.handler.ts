@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { AcceptedEvent } from '@audit/contracts';
 import type { Principal } from '@audit/auth';
 import { CLOCK, type Clock } from '../../clock';
-import { decide, PASSING_STATES, type Decision } from '../../decision/decide';
+import { recordedRule, type GateDecision } from '@audit/change-lifecycle';
+import { decideChange } from '../../decision/decide-change';
 import { changeResource } from '../../events/change-resource';
 import { InternalEventsPublisher } from '../../events/internal-events.publisher';
 import { ChangeViewRepository } from '../../ledger-view/change-view.repository';
@@ -11,16 +12,18 @@ import type { GateRequest } from './decide-gate.request';
 
 export interface GateAnswer {
   decision: 'allow' | 'deny';
-  state: Decision['state'];
+  state: GateDecision['state'];
   changeId: string;
   rule: string | null;
+  policy: GateDecision['policy'];
   policyVersion: number | null;
   reasons: string[];
-  approvals: Decision['approvals'];
-  missing: Decision['missing'];
-  ignoredApprovals: Decision['ignoredApprovals'];
+  approvals: GateDecision['approvals'];
+  missing: GateDecision['missing'];
+  ignoredApprovals: GateDecision['ignoredApprovals'];
   approvedPlanDigest: string | null;
-  breakGlass?: Decision['breakGlass'];
+  approvedArtifactDigest: string | null;
+  breakGlass?: GateDecision['breakGlass'];
   /** Ids of the `policy.evaluated` and `gate.decided` events that record this answer. */
   evaluationEventId: string;
   gateEventId: string;
@@ -32,6 +35,8 @@ const MAX_LISTED = 32;
 /**
  * The deploy gate. Decides with the policy in force, then records the evaluation (`policy.evaluated`)
  * and the verdict (`gate.decided`) before answering: a verdict the ledger cannot show is never given.
+ * The verdict records the resolved rule (`details.policy`), so the change story judges the run of this
+ * plan by exactly the rule the gate used, with the same library (`@audit/change-lifecycle`).
  */
 @Injectable()
 export class DecideGateHandler {
@@ -45,8 +50,8 @@ export class DecideGateHandler {
   async execute(caller: Principal, q: GateRequest): Promise<GateAnswer> {
     const [history, inForce] = await Promise.all([this.view.changeEvents(caller.tenant, q.changeId), this.policies.inForce(caller.tenant)]);
     const now = this.clock();
-    const d = decide(history, inForce, now, { gateDigest: q.planDigest, environment: q.environment, ...(q.artifactDigest ? { artifactDigest: q.artifactDigest } : {}) });
-    const allow = PASSING_STATES.has(d.state);
+    const { decision: d, rule } = decideChange(history, inForce, now, { planDigest: q.planDigest, environment: q.environment, ...(q.artifactDigest ? { artifactDigest: q.artifactDigest } : {}) });
+    const allow = d.allow;
     const outcome = allow ? 'allowed' : 'denied';
     const common = {
       occurredAt: now.toISOString(),
@@ -62,9 +67,11 @@ export class DecideGateHandler {
       state: d.state,
       rule: d.rule,
       policyVersion: d.policyVersion,
+      ...(rule ? { policyId: rule.policyId, policy: recordedRule(rule) } : {}),
       approvedPlanDigest: d.planDigest ?? null,
+      approvedArtifactDigest: d.approvedArtifactDigest,
       reasons: d.reasons.slice(0, MAX_LISTED),
-      approvals: d.approvals.slice(0, MAX_LISTED).map((a) => ({ approver: a.approver, countedFor: a.countedFor, teams: a.teams, roles: a.roles, planDigest: a.planDigest, seq: a.seq, via: a.via })),
+      approvals: d.approvals.slice(0, MAX_LISTED).map((a) => ({ approver: a.approver, countedFor: a.countedFor, teams: a.teams, roles: a.roles, planDigest: a.planDigest, seq: a.seq, via: a.via, assertedBy: a.assertedBy })),
       missing: d.missing.slice(0, MAX_LISTED),
       ...(d.breakGlass ? { breakGlass: { ...d.breakGlass } } : {}),
       ...(d.breakGlass?.overdue ? { overdueReview: true } : {}),
@@ -77,12 +84,14 @@ export class DecideGateHandler {
       state: d.state,
       changeId: q.changeId,
       rule: d.rule,
+      policy: d.policy,
       policyVersion: d.policyVersion,
       reasons: d.reasons,
       approvals: d.approvals,
       missing: d.missing,
       ignoredApprovals: d.ignoredApprovals,
       approvedPlanDigest: d.planDigest ?? null,
+      approvedArtifactDigest: d.approvedArtifactDigest,
       ...(d.breakGlass ? { breakGlass: d.breakGlass } : {}),
       evaluationEventId: evaluation.id,
       gateEventId: verdict.id,

@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { toFieldIssues } from '@audit/contracts';
 import { CLOCK, type Clock } from '../../clock';
-import { decide } from '../../decision/decide';
+import { decideChange } from '../../decision/decide-change';
 import { Authenticator } from '../../http/authenticate';
 import { Problems, sendJson, sendProblem } from '../../http/problem';
 import { ChangeViewRepository } from '../../ledger-view/change-view.repository';
@@ -38,6 +38,6 @@ export class DecideGateHttpController {
     const caller = await this.auth.principal(request, 'viewer');
     const [history, inForce] = await Promise.all([this.view.changeEvents(caller.tenant, changeId), this.policies.inForce(caller.tenant)]);
     if (history.length === 0) return sendProblem(reply, Problems.notFound(`no committed events for change ${changeId}`));
-    sendJson(reply, 200, decide(history, inForce, this.clock()));
+    sendJson(reply, 200, decideChange(history, inForce, this.clock()).decision);
   }
 }

@@ -1,5 +1,6 @@
 import { AcceptedEvent, type AuditEventInput, type CommittedRecord } from '@audit/contracts';
 import { anAcceptedEvent } from '@audit/testing';
+import { ChangeStory, people } from '@audit/change-lifecycle/testing';
 import { parseRule, type AlertRule, type RuleDefinitionInput } from '../rules/alert-rule.schema';
 import { BUILTIN_RULES } from '../rules/builtin-rules';
 import { localTime, overdueSequenceFiring, stateKeys, step, type KeyState } from './stream-evaluator';
@@ -116,5 +117,47 @@ describe('streaming rules', () => {
     expect(run(af, [rec({ type: 'deployment.failed', outcome: 'failed' }), rec({ type: 'ledger.verified', outcome: 'failed' })]).firings).toHaveLength(0);
     const { firings } = run(af, [failure('019ae9a0-0000-7000-8000-000000000001'), failure('019ae9a0-0000-7000-8000-000000000002')]);
     expect(firings.map((f) => f.groupKey)).toEqual(['019ae9a0-0000-7000-8000-000000000001', '019ae9a0-0000-7000-8000-000000000002']);
+  });
+});
+
+describe('domain rules judge changes with the change model (issue 15)', () => {
+  const { alice, bob, erin, mallory } = people;
+  /** Given a change's events, which records does the rule fire on (as the consumer runs it, with the history so far)? */
+  const firedAt = (r: AlertRule, c: ChangeStory): number[] =>
+    c.events.flatMap((e, i) => {
+      const history = c.events.slice(0, i + 1).map((h) => ({ seq: h.seq, recordedAt: h.event.receivedAt, hash: 'f'.repeat(64), event: h.event }));
+      const record: CommittedRecord = { event: e.event, seq: e.seq, recordedAt: e.event.receivedAt, leafHash: 'a'.repeat(64), hash: 'b'.repeat(64), prevHash: 'c'.repeat(64) };
+      return step({ rule: r, record, states: new Map(), changeEvents: history }).firings.length > 0 ? [e.seq] : [];
+    });
+  const prod = rule(BUILTIN_RULES['builtin.prod-without-approval']!);
+  const mismatch = rule(BUILTIN_RULES['builtin.artifact-mismatch']!);
+  const untrusted = rule(BUILTIN_RULES['builtin.untrusted-approval']!);
+  const approved = () => new ChangeStory().request(alice).plan('v1').approve(bob, 'v1').approve(erin, 'v1');
+
+  it('raises no prod-without-approval when a gate call about another plan was denied before the approved plan ran', () => {
+    const c = approved().gate('v1', { artifact: 'image-1' }).gate('v2', { artifact: 'image-1' }).deploy('v1', 'image-1');
+    expect(firedAt(prod, c)).toEqual([]);
+  });
+
+  it('raises nothing for a rollback of a partially failed run, and keeps judging its own artifact', () => {
+    const c = approved()
+      .gate('v1', { artifact: 'image-1' })
+      .deploy('v1', 'image-1')
+      .finish('partially_failed', 'image-1')
+      .rollbackPlan('undo', 'v1')
+      .gate('undo', { artifact: 'image-0' })
+      .deploy('undo', 'image-0')
+      .finish('succeeded', 'image-0');
+    expect(firedAt(prod, c)).toEqual([]);
+    expect(firedAt(mismatch, c)).toEqual([]);
+    c.finish('succeeded', 'image-9');
+    expect(firedAt(mismatch, c)).toEqual([c.events.at(-1)!.seq]);
+  });
+
+  it('raises prod-without-approval when only an untrusted key approved, and the untrusted-approval alert at the claim', () => {
+    const c = new ChangeStory().request(alice).plan('v1').approve(bob, 'v1').approve(mallory, 'v1', 'emitter-key').gate('v1').deploy('v1');
+    expect(firedAt(prod, c)).toEqual([6]);
+    expect(firedAt(untrusted, c)).toEqual([4]);
+    expect(firedAt(untrusted, approved())).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import type { CommittedRecord } from '@audit/contracts';
-import { summarizeChange, type StoryEvent } from '../../changes/change-story/change-verdicts';
+import { foldChange, judgeRun, runAt, untrustedClaimAt } from '@audit/change-lifecycle';
+import type { StoryEvent } from '../../changes/change-story/change-verdicts';
 import type { AlertRule, RuleDefinition } from '../rules/alert-rule.schema';
 import { fieldValue, matchesEvent } from '@audit/query-language';
 
@@ -49,6 +50,16 @@ export interface StepResult {
 const NOTHING: StepResult = { updates: [], firings: [] };
 
 const DEPLOYMENT_TYPES = new Set(['deployment.started', 'deployment.succeeded', 'deployment.failed', 'deployment.partially_failed']);
+const APPROVAL_CLAIMS = new Set(['approval.granted', 'review.submitted']);
+
+/**
+ * The change model's judgement of the run this record starts or ends: the domain rules judge changes
+ * with `@audit/change-lifecycle`, the same code as the gate and the story, so they cannot disagree.
+ */
+function judgedRun(changeEvents: readonly StoryEvent[], seq: number) {
+  const run = runAt(foldChange(changeEvents.map((e) => ({ seq: e.seq, event: e.event }))), seq);
+  return run ? judgeRun(run) : undefined;
+}
 
 /** Which state keys the rule reads for this record (the shell loads them, locked, before `step`). */
 export function stateKeys(definition: RuleDefinition, record: CommittedRecord): string[] {
@@ -77,6 +88,7 @@ export function needsChangeHistory(definition: RuleDefinition, record: Committed
   if (!e.changeId) return false;
   if (definition.type === 'artifact_mismatch') return DEPLOYMENT_TYPES.has(e.type);
   if (definition.type === 'prod_without_approval') return e.type === 'deployment.started' && definition.environments.includes(e.resource.environment);
+  if (definition.type === 'untrusted_approval') return APPROVAL_CLAIMS.has(e.type);
   return false;
 }
 
@@ -147,16 +159,25 @@ export function step({ rule, record, states, changeEvents }: StepInput): StepRes
     }
     case 'artifact_mismatch': {
       if (!changeEvents || !event.changeId || !DEPLOYMENT_TYPES.has(event.type)) return NOTHING;
-      const v = summarizeChange(event.changeId, changeEvents).verdicts.artifactMatch;
-      if (v.verdict !== 'no') return NOTHING;
+      const v = judgedRun(changeEvents, record.seq)?.artifact;
+      if (v?.verdict !== 'no') return NOTHING;
       const seqs = [v.approvedArtifactFromSeq, record.seq].filter((s): s is number => s !== null);
-      return { updates: [], firings: [fire(event.changeId, seqs, `change ${event.changeId} deployed ${v.deployedArtifactDigest ?? '?'} but ${v.approvedArtifactDigest ?? '?'} was approved`)] };
+      return { updates: [], firings: [fire(event.changeId, seqs, `change ${event.changeId}: ${v.reason}`)] };
     }
     case 'prod_without_approval': {
       if (!changeEvents || !event.changeId || event.type !== 'deployment.started' || !d.environments.includes(event.resource.environment)) return NOTHING;
-      const v = summarizeChange(event.changeId, changeEvents).verdicts.approvedForPlanThatRan;
-      if (v.verdict !== 'no') return NOTHING;
+      const v = judgedRun(changeEvents, record.seq)?.approved;
+      if (v?.verdict !== 'no') return NOTHING;
       return { updates: [], firings: [fire(event.changeId, [record.seq], `deployment of change ${event.changeId} to ${event.resource.environment} without a valid approval: ${v.reason}`)] };
+    }
+    case 'untrusted_approval': {
+      if (!changeEvents || !event.changeId || !APPROVAL_CLAIMS.has(event.type)) return NOTHING;
+      const claim = untrustedClaimAt(foldChange(changeEvents.map((e) => ({ seq: e.seq, event: e.event }))), record.seq);
+      if (!claim) return NOTHING;
+      return {
+        updates: [],
+        firings: [fire(`${event.changeId}:${record.seq}`, [record.seq], `approval of change ${event.changeId} by ${claim.approver.id} asserted by ${claim.assertedBy}, not counted: ${claim.source.reason}`)],
+      };
     }
     case 'breakglass_overdue': {
       if (event.type !== 'policy.evaluated' || event.details?.['overdueReview'] !== true) return NOTHING;

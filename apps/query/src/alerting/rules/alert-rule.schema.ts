@@ -113,6 +113,8 @@ export const ProdWithoutApprovalRule = z.strictObject({
   environments: z.array(z.string().min(1).max(64)).min(1).max(20).default(['prod']),
 });
 export const BreakGlassOverdueRule = z.strictObject({ ...common, type: z.literal('breakglass_overdue') });
+/** An approval claim from a source the policy does not trust (the change model keeps it, not counted). */
+export const UntrustedApprovalRule = z.strictObject({ ...common, type: z.literal('untrusted_approval') });
 const clock = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, 'must be HH:MM (24h)');
 export const OffHoursChangeRule = z
   .strictObject({
@@ -144,6 +146,7 @@ export const RuleDefinition = z.discriminatedUnion('type', [
   ArtifactMismatchRule,
   ProdWithoutApprovalRule,
   BreakGlassOverdueRule,
+  UntrustedApprovalRule,
   OffHoursChangeRule,
   LedgerVerificationFailedRule,
 ]);
@@ -163,7 +166,7 @@ export interface AlertRule {
   source: RuleDefinitionInput;
 }
 
-export const STREAMING_TYPES = ['match', 'frequency', 'new_term', 'sequence', 'artifact_mismatch', 'prod_without_approval', 'breakglass_overdue', 'off_hours_change', 'ledger_verification_failed'] as const satisfies readonly RuleType[];
+export const STREAMING_TYPES = ['match', 'frequency', 'new_term', 'sequence', 'artifact_mismatch', 'prod_without_approval', 'breakglass_overdue', 'untrusted_approval', 'off_hours_change', 'ledger_verification_failed'] as const satisfies readonly RuleType[];
 export const SCHEDULED_TYPES = ['spike', 'flatline', 'cardinality'] as const satisfies readonly RuleType[];
 
 export function isStreaming(rule: RuleDefinition): boolean {

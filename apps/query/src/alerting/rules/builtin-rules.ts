@@ -10,13 +10,20 @@ export const BUILTIN_RULES: Record<string, RuleDefinitionInput> = {
     type: 'artifact_mismatch',
     name: 'Deployed artifact differs from the approved one',
     severity: 'critical',
-    description: 'A deployment of a change ran an artifact digest other than the one its gate or plan approved (change-story verdict artifactMatch = no).',
+    description: 'A run of a change deployed an artifact digest other than the one its plan was bound to (the plan\'s, else the first the gate let through); a rollback is judged against its own plan (change-story artifactMatch / rollbacks[].artifact = no).',
   },
   'builtin.prod-without-approval': {
     type: 'prod_without_approval',
     name: 'Production deployment without a valid approval',
     severity: 'critical',
-    description: 'A deployment started in production for a change whose plan that ran has no valid approval (verdict approvedForPlanThatRan = no).',
+    description: 'A deployment started in production that the gate would not have let through at that moment, under the rule it recorded for that plan (verdict approvedForPlanThatRan = no; a rollback of a plan that ran needs no new approval).',
+  },
+  'builtin.untrusted-approval': {
+    type: 'untrusted_approval',
+    name: 'Approval asserted by an untrusted source',
+    severity: 'high',
+    description:
+      'An approval.granted (or review) came from a source the policy does not trust (an emitter key without the approvals scope, a record without provenance, …): it is kept as evidence of an attempt and not counted (change-story approvals[].counted = false).',
   },
   'builtin.breakglass-overdue': {
     type: 'breakglass_overdue',

@@ -1,5 +1,9 @@
 import { ChangeStory, digestOf, inForce, people, STANDARD_POLICY } from '../../test/support/change-events';
-import { decide } from './decide';
+import type { ChangeEvent } from '@audit/change-lifecycle';
+import { decideChange, type GateAsk, type PolicyInForce } from './decide-change';
+
+/** The decision alone (the adapter also returns the resolved rule it recorded). */
+const decide = (events: readonly ChangeEvent[], inForce: PolicyInForce | undefined, now: Date, ask?: GateAsk) => decideChange(events, inForce, now, ask).decision;
 
 const { alice, bob, carol, dan, erin } = people;
 const policy = inForce(STANDARD_POLICY, 3);
@@ -191,14 +195,29 @@ describe('decide', () => {
   describe('the gate question', () => {
     const approved = () => new ChangeStory().request(alice).plan('v1').approve(bob, 'v1').approve(erin, 'v1');
     it('passes the approved plan digest and denies any other', () => {
-      expect(decide(approved().events, policy, NOW, { gateDigest: digestOf('v1'), environment: 'prod' }).state).toBe('approved');
-      expect(decide(approved().events, policy, NOW, { gateDigest: digestOf('v0') })).toMatchObject({ state: 'denied', reasons: [expect.stringMatching(/is not the approved plan/), expect.any(String)] });
+      expect(decide(approved().events, policy, NOW, { planDigest: digestOf('v1'), environment: 'prod' }).state).toBe('approved');
+      expect(decide(approved().events, policy, NOW, { planDigest: digestOf('v0') })).toMatchObject({ state: 'denied', reasons: [expect.stringMatching(/is not the approved plan/), expect.any(String)] });
     });
     it('denies another environment and an artifact other than the plan recorded', () => {
-      expect(decide(approved().events, policy, NOW, { gateDigest: digestOf('v1'), environment: 'staging' }).state).toBe('denied');
+      expect(decide(approved().events, policy, NOW, { planDigest: digestOf('v1'), environment: 'staging' }).state).toBe('denied');
       const c = new ChangeStory().request(alice).plan('v1', {}, { artifact: { digest: digestOf('img-1'), kind: 'container-image' } }).approve(bob, 'v1').approve(erin, 'v1');
-      expect(decide(c.events, policy, NOW, { gateDigest: digestOf('v1'), artifactDigest: digestOf('img-1') }).state).toBe('approved');
-      expect(decide(c.events, policy, NOW, { gateDigest: digestOf('v1'), artifactDigest: digestOf('img-2') }).state).toBe('denied');
+      expect(decide(c.events, policy, NOW, { planDigest: digestOf('v1'), artifactDigest: digestOf('img-1') }).state).toBe('approved');
+      expect(decide(c.events, policy, NOW, { planDigest: digestOf('v1'), artifactDigest: digestOf('img-2') }).state).toBe('denied');
     });
+  });
+});
+
+describe('decideChange: what the gate records and counts (issue 15)', () => {
+  const { alice, bob, mallory } = people;
+  it('resolves the rule with the policy id, version and digest the story reads back', () => {
+    const c = new ChangeStory().request(alice).plan('v1');
+    const { rule } = decideChange(c.events, policy, NOW, { planDigest: digestOf('v1') });
+    expect(rule).toMatchObject({ policyId: 'acme/approval-policy', policyVersion: 3, policyDigest: policy.policy.digest, rule: 'prod-needs-two', frozen: [] });
+  });
+  it('does not count an approval an emitter key asserts, whatever teams it claims', () => {
+    const c = new ChangeStory().request(alice).plan('v1').approve(bob, 'v1').approve(mallory, 'v1', 'emitter-key');
+    const d = decide(c.events, policy, NOW, { planDigest: digestOf('v1') });
+    expect(d).toMatchObject({ state: 'pending', allow: false, approvals: [{ approver: 'bob' }] });
+    expect(d.ignoredApprovals).toEqual([expect.objectContaining({ approver: 'mallory', untrusted: true, reason: expect.stringMatching(/not counted: the key has no "approvals" scope/) })]);
   });
 });

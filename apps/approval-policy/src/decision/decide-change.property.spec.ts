@@ -1,6 +1,10 @@
 import fc from 'fast-check';
 import { ChangeStory, inForce, STANDARD_POLICY } from '../../test/support/change-events';
-import { decide } from './decide';
+import type { ChangeEvent } from '@audit/change-lifecycle';
+import { decideChange, type GateAsk, type PolicyInForce } from './decide-change';
+
+/** The decision alone (the adapter also returns the resolved rule it recorded). */
+const decide = (events: readonly ChangeEvent[], inForce: PolicyInForce | undefined, now: Date, ask?: GateAsk) => decideChange(events, inForce, now, ask).decision;
 
 const policy = inForce({
   ...STANDARD_POLICY,
