@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { baseEnv, port } from '@audit/config';
+import { baseEnv, port, serviceCredentialEnv } from '@audit/config';
 import { authEnv } from '@audit/auth';
 
 /** Environment of the approval-policy service; parsed once in main.ts before Nest starts. */
 export const ApprovalPolicyEnv = {
   ...baseEnv,
+  ...serviceCredentialEnv,
   ...authEnv,
   PORT: port(3002),
   /** Consumer group of the change view; prefixed with KAFKA_TOPIC_NAMESPACE when one is set. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { baseEnv, port } from '@audit/config';
+import { baseEnv, port, serviceCredentialEnv } from '@audit/config';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const flag = (fallback: boolean) =>
@@ -11,6 +11,7 @@ const flag = (fallback: boolean) =>
 /** Environment of the ingest service; parsed once in main.ts before Nest starts. */
 export const IngestEnv = {
   ...baseEnv,
+  ...serviceCredentialEnv,
   PORT: port(3001),
   /** How long a request waits for Kafka's acks=all before answering 503 + Retry-After. */
   PUBLISH_TIMEOUT_MS: positiveInt(5_000),

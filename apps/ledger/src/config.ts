@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { baseEnv, port } from '@audit/config';
+import { baseEnv, port, serviceCredentialEnv } from '@audit/config';
 import { authEnv } from '@audit/auth';
 
 /** Environment of the ledger service; parsed once in main.ts before Nest starts. */
 export const LedgerEnv = {
   ...baseEnv,
+  ...serviceCredentialEnv,
   ...authEnv,
   PORT: port(3003),
   /** Postgres role the writer acts as: INSERT/SELECT only on the log (see migrations/0002). */

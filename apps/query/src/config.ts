@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { authEnv } from '@audit/auth';
-import { baseEnv, port } from '@audit/config';
+import { baseEnv, port, serviceCredentialEnv } from '@audit/config';
 import { alertingEnv } from './alerting/alerting.config';
 import { exportsEnv } from './exports/exports.config';
 import { siemEnv } from './siem/siem.config';
@@ -11,6 +11,7 @@ export type ProjectionName = (typeof PROJECTIONS)[number];
 /** Environment of the query service; parsed once in main.ts before Nest starts. */
 export const QueryEnv = {
   ...baseEnv,
+  ...serviceCredentialEnv,
   ...authEnv,
   PORT: port(3004),
   /**

@@ -1,5 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 
+/** Extra powers a key can be given explicitly; `approvals`: the key of an approval system. */
+export const API_KEY_SCOPES = ['approvals'] as const;
+
 /**
  * Emitter API keys look like `alk_<keyId>.<secret>`: the key id is public (it names the key in logs and
  * in `audit-ledger apikey revoke`), the secret is 32 random bytes and is stored only as its SHA-256. The

@@ -9,3 +9,4 @@ export * from './api-key';
 export * from './alert-message';
 export * from './search-api';
 export * from './provenance';
+export * from './reserved';

@@ -10,15 +10,18 @@ import { line, slug } from './primitives';
  * - `user_token`: a verified user JWT (`id` = `issuer|subject`; `roles`/`groups` as the token said then).
  * - `workload_token`: a CI workload identity token (`id` = `issuer|subject`).
  * - `webhook`: a signed webhook delivery (`id` = `source:deliveryId`).
+ * - `intake`: a producer the cluster let write to `audit.intake.v1` (`id` = the topic). The message carries
+ *   no credential of its own: what authenticated it is the Kafka connection (ACLs, SASL), which ingest
+ *   cannot see per message — so it proves only "someone allowed on the intake topic".
  * - `service`: one of our own services (`id` = the service name), proven by a service credential.
  */
-export const PROVENANCE_KINDS = ['api_key', 'user_token', 'workload_token', 'webhook', 'service'] as const;
+export const PROVENANCE_KINDS = ['api_key', 'user_token', 'workload_token', 'webhook', 'intake', 'service'] as const;
 export type ProvenanceKind = (typeof PROVENANCE_KINDS)[number];
 
 export const Provenance = z.strictObject({
   kind: z.enum(PROVENANCE_KINDS),
   id: line(512),
-  /** How the credential was checked, e.g. `api-key`, `jwt-hs256`, `jwt-rs256`, `hmac-sha256`, `service-credential`. */
+  /** How the credential was checked, e.g. `api-key`, `jwt`, `hmac-sha256`, `kafka-acl`, `service-credential`. */
   auth: line(64),
   /** Extra scopes the credential carried (e.g. `approvals` for an approval system's key). */
   scopes: z.array(slug(64)).max(32).default([]),
@@ -33,3 +36,8 @@ export const Provenance = z.strictObject({
   delivery: line(256).optional(),
 });
 export type Provenance = z.output<typeof Provenance>;
+
+/** Provenance of an event one of our services asserts itself (`id` = the service name). */
+export function serviceProvenance(service: string, via?: string): Provenance {
+  return { kind: 'service', id: service, auth: 'service-credential', scopes: [], ...(via ? { via } : {}) };
+}

@@ -64,3 +64,4 @@ export type {
 
 export { LedgerVerifier } from './verifier';
 export type { LedgerRow, LedgerVerifierOptions, VerifyFailure, VerifyProblem, VerifyResult } from './verifier';
+export { MIN_SERVICE_SECRET_LENGTH, SERVICE_CREDENTIAL_HEADER, parseServiceSecrets, serviceSignedMessage, signServiceEvent, verifyServiceEvent } from './service-credential';

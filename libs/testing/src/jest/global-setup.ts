@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { startInfrastructure } from '../infrastructure';
 import { migrateAll } from '@audit/tools/migrations';
 
@@ -11,6 +12,8 @@ export default async function globalSetup(): Promise<void> {
   process.env.KAFKA_BROKERS = infra.kafkaBrokers;
   process.env.DATABASE_URL = infra.databaseUrl;
   process.env.OPENSEARCH_URL = infra.opensearchUrl;
+  // One service credential per test run, like one per deployment: the services and the ledger share it.
+  process.env.SERVICE_CREDENTIAL_SECRET ??= randomBytes(32).toString('base64url');
   await migrateAll(infra.databaseUrl);
   process.stdout.write(
     `\n[integration] real infrastructure via ${infra.via}: kafka=${infra.kafkaBrokers} postgres=${redact(infra.databaseUrl)} opensearch=${infra.opensearchUrl}\n`,
