@@ -50,6 +50,7 @@ export class AppModule {
           timeoutMs: config.PUBLISH_TIMEOUT_MS,
           maxPendingEvents: config.PUBLISH_MAX_PENDING_EVENTS,
           maxEventsPerSend: config.PUBLISH_MAX_EVENTS_PER_SEND,
+          serviceSecrets: config.SERVICE_CREDENTIAL_SECRET,
         } satisfies PublishOptions,
       },
       { provide: UNAVAILABLE_RETRY_AFTER_S, useValue: config.UNAVAILABLE_RETRY_AFTER_S },

@@ -5,6 +5,8 @@ export interface NewApiKey {
   tenant: string;
   sources: string[];
   types: string[];
+  /** Extra powers, e.g. `approvals` for an approval system's key (see the README's trust rules). */
+  scopes?: string[];
   description?: string;
 }
 
@@ -13,9 +15,9 @@ export async function createApiKey(pool: Pool, spec: NewApiKey): Promise<IssuedA
   tenantId.parse(spec.tenant);
   const key = issueApiKey();
   await pool.query(
-    `INSERT INTO ingest_api_keys (key_id, tenant, secret_sha256, allowed_sources, allowed_types, description)
-     VALUES ($1, $2, $3, $4, $5, $6)`,
-    [key.keyId, spec.tenant, key.secretSha256, spec.sources, spec.types, spec.description ?? null],
+    `INSERT INTO ingest_api_keys (key_id, tenant, secret_sha256, allowed_sources, allowed_types, scopes, description)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [key.keyId, spec.tenant, key.secretSha256, spec.sources, spec.types, spec.scopes ?? [], spec.description ?? null],
   );
   return key;
 }

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { API_KEY_SCOPES } from '@audit/contracts';
 import { UsageError, type CliCommand } from '../command';
 import { createApiKey, revokeApiKey } from '../admin/api-keys.store';
 import { withDatabase } from '../admin/database';
@@ -9,11 +10,13 @@ export const apikeyCommand: CliCommand = {
   name: 'apikey',
   summary: 'create or revoke an emitter API key (writes to Postgres, DATABASE_URL)',
   help: `usage:
-  audit-ledger apikey create --tenant <tenant> [--sources a,b] [--types x,y] [--description text]
+  audit-ledger apikey create --tenant <tenant> [--sources a,b] [--types x,y] [--scopes approvals] [--description text]
   audit-ledger apikey revoke <keyId>
 
 Creates an API key for one tenant, optionally limited to event sources (source.system) and types, and
-prints its secret ONCE: only its SHA-256 is stored. Reads DATABASE_URL.
+prints its secret ONCE: only its SHA-256 is stored. --scopes approvals marks the key of an approval
+system: its approval.granted events can count where a tenant's policy trusts that system (the scopes are
+stamped into every event's provenance). Reads DATABASE_URL.
 
 example:
   DATABASE_URL=postgres://postgres@127.0.0.1:5432/audit \\
@@ -24,13 +27,16 @@ example:
     if (action === 'create') {
       const { values } = parseArgs({
         args: rest,
-        options: { tenant: { type: 'string' }, sources: { type: 'string' }, types: { type: 'string' }, description: { type: 'string' } },
+        options: { tenant: { type: 'string' }, sources: { type: 'string' }, types: { type: 'string' }, scopes: { type: 'string' }, description: { type: 'string' } },
         strict: true,
       });
       if (!values.tenant) throw new UsageError('--tenant is required');
       const tenant = values.tenant;
+      const scopes = list(values.scopes);
+      const unknown = scopes.filter((s) => !(API_KEY_SCOPES as readonly string[]).includes(s));
+      if (unknown.length > 0) throw new UsageError(`unknown scope(s): ${unknown.join(', ')} (known: ${API_KEY_SCOPES.join(', ')})`);
       const key = await withDatabase(io.env, (pool) =>
-        createApiKey(pool, { tenant, sources: list(values.sources), types: list(values.types), ...(values.description ? { description: values.description } : {}) }),
+        createApiKey(pool, { tenant, sources: list(values.sources), types: list(values.types), scopes, ...(values.description ? { description: values.description } : {}) }),
       );
       io.stdout(`keyId:  ${key.keyId}\ntenant: ${tenant}\napiKey: ${key.token}\n\nStore the apiKey now: it is not shown again (only its hash is kept).\n`);
       return 0;

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import type { Provenance } from '@audit/contracts';
 import type { EmitterScope } from '../auth/api-key';
 import { CLOCK, type Clock } from '../clock';
 import { AcceptEventsHandler } from '../events/accept-events/accept-events.handler';
@@ -23,14 +24,30 @@ export class AdapterAcceptor {
   async accept(
     reply: FastifyReply,
     mapped: AdapterResult,
-    context: { tenant: string; scope?: EmitterScope; via: string; idempotency: { key: string; requestSha256: Buffer } },
+    context: {
+      tenant: string;
+      scope?: EmitterScope;
+      via: string;
+      provenance: Provenance;
+      idempotency: { key: string; requestSha256: Buffer };
+      /** Webhooks: the key names the assertion; seen before → 200 `duplicate`, nothing recorded. */
+      duplicateWhenSeen?: boolean;
+    },
   ): Promise<void> {
     if (!mapped.ok) return sendProblem(reply, Problems.invalid(`the ${context.via} payload cannot be mapped; nothing was accepted`, mapped.issues));
     if (mapped.events.length === 0) return sendResult(reply, { ok: true, value: { ids: [], receivedAt: this.clock().toISOString() } }, 202);
     const events = validateEvents(mapped.events, { now: this.clock(), indexed: mapped.events.length > 1, ...(context.scope ? { scope: context.scope } : {}) });
     if (!events.ok) return sendProblem(reply, events.error);
-    const result = await this.handler.execute({ tenant: context.tenant, events: events.value, via: context.via, idempotency: context.idempotency });
+    const result = await this.handler.execute({
+      tenant: context.tenant,
+      events: events.value,
+      via: context.via,
+      provenance: context.provenance,
+      idempotency: context.idempotency,
+      ...(context.duplicateWhenSeen ? { duplicateWhenSeen: true } : {}),
+    });
     if (!result.ok) return sendProblem(reply, result.error);
+    if (result.value.duplicate) return sendResult(reply, { ok: true, value: { ids: result.value.ids, receivedAt: result.value.receivedAt, duplicate: true } }, 200);
     sendResult(reply, { ok: true, value: { ids: result.value.ids, receivedAt: result.value.receivedAt } }, 202, replayHeaders(result.value));
   }
 }

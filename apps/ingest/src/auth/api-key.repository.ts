@@ -9,6 +9,7 @@ const Row = z.object({
   secret_sha256: z.instanceof(Buffer),
   allowed_sources: z.array(z.string()),
   allowed_types: z.array(z.string()),
+  scopes: z.array(z.string()),
   revoked_at: z.date().nullable(),
 });
 
@@ -18,6 +19,7 @@ export interface StoredApiKey {
   secretSha256: Buffer;
   allowedSources: string[];
   allowedTypes: string[];
+  scopes: string[];
   revoked: boolean;
 }
 
@@ -28,7 +30,7 @@ export class ApiKeyRepository {
 
   async find(keyId: string): Promise<StoredApiKey | undefined> {
     const { rows } = await this.pool.query(
-      'SELECT key_id, tenant, secret_sha256, allowed_sources, allowed_types, revoked_at FROM ingest_api_keys WHERE key_id = $1',
+      'SELECT key_id, tenant, secret_sha256, allowed_sources, allowed_types, scopes, revoked_at FROM ingest_api_keys WHERE key_id = $1',
       [keyId],
     );
     if (rows.length === 0) return undefined;
@@ -39,6 +41,7 @@ export class ApiKeyRepository {
       secretSha256: row.secret_sha256,
       allowedSources: row.allowed_sources,
       allowedTypes: row.allowed_types,
+      scopes: row.scopes,
       revoked: row.revoked_at !== null,
     };
   }

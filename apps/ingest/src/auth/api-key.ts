@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { hashApiKeySecret } from '@audit/contracts';
+import { hashApiKeySecret, type Provenance } from '@audit/contracts';
 
 /** `Authorization: Bearer <key>` or `X-Api-Key: <key>`; both present and different is ambiguous → refused. */
 export function keyFromHeaders(headers: Record<string, string | string[] | undefined>): { token: string } | { error: string } | undefined {
@@ -32,4 +32,11 @@ export interface EmitterScope {
   tenant: string;
   allowedSources: readonly string[];
   allowedTypes: readonly string[];
+  /** Extra powers given explicitly (e.g. `approvals`); stamped into the provenance of what it writes. */
+  scopes: readonly string[];
+}
+
+/** Who asserted what a key sent: the key itself, with the scopes it had at that moment. */
+export function apiKeyProvenance(scope: EmitterScope, via: string): Provenance {
+  return { kind: 'api_key', id: scope.keyId, auth: 'api-key', scopes: [...scope.scopes], via };
 }

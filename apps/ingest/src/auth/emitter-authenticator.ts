@@ -58,7 +58,7 @@ export class EmitterAuthenticator {
     }
     const taken = this.buckets.take(stored.keyId, this.clock().getTime());
     if (!taken.allowed) return fail(Problems.rateLimited(taken.retryAfterSeconds));
-    return ok({ keyId: stored.keyId, tenant: stored.tenant, allowedSources: stored.allowedSources, allowedTypes: stored.allowedTypes });
+    return ok({ keyId: stored.keyId, tenant: stored.tenant, allowedSources: stored.allowedSources, allowedTypes: stored.allowedTypes, scopes: stored.scopes });
   }
 
   private async lookup(keyId: string): Promise<StoredApiKey | undefined> {

@@ -27,6 +27,8 @@ export const Problems = {
     problem('unauthenticated', 'Authentication required', 401, detail, undefined, { 'WWW-Authenticate': 'Bearer realm="audit-ledger"' }),
   badSignature: (detail: string) => problem('invalid-signature', 'Invalid webhook signature', 401, detail),
   forbidden: (detail: string, errors?: ProblemIssue[]) => problem('forbidden', 'Not allowed for this API key', 403, detail, errors),
+  /** Each error's message starts with the rule (`reserved-event-type`, `reserved-source-system`). */
+  reserved: (detail: string, errors: ProblemIssue[]) => problem('reserved-assertion', 'Only the audit ledger itself may assert this', 403, detail, errors),
   notFound: (detail: string) => problem('not-found', 'Not found', 404, detail),
   methodNotAllowed: (detail: string) => problem('method-not-allowed', 'Method not allowed', 405, detail),
   idempotencyConflict: (key: string) =>

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AcceptedEvent } from '@audit/contracts';
 import { KafkaPublisher } from '@audit/kafka';
+import { serviceSignedMessage } from '@audit/ledger-core';
 import { counter, gauge, type Registry } from '@audit/observability';
 import { InjectMetrics } from '@audit/service-shell';
 import { PublishQueue } from './publish-queue';
@@ -16,6 +17,8 @@ export interface PublishOptions {
   maxPendingEvents: number;
   /** Most events per coalesced send. */
   maxEventsPerSend: number;
+  /** The service credential: ingest signs what it stamped, so the ledger knows the provenance is ours. */
+  serviceSecrets: readonly string[];
 }
 
 /**
@@ -37,7 +40,7 @@ export class AcceptedEventsPublisher {
     @InjectMetrics() metrics: Registry,
   ) {
     this.queue = new PublishQueue<AcceptedEvent>({
-      send: (events) => this.publisher.publish('ingested', events.map((e) => ({ key: e.tenant, value: e })), { timeoutMs: options.timeoutMs }),
+      send: (events) => this.publisher.publish('ingested', events.map((e) => ({ key: e.tenant, ...serviceSignedMessage(options.serviceSecrets, e) })), { timeoutMs: options.timeoutMs }),
       timeoutMs: options.timeoutMs,
       maxPendingEvents: options.maxPendingEvents,
       maxEventsPerSend: options.maxEventsPerSend,

@@ -8,6 +8,7 @@ import { sendProblem } from '../../http/reply';
 import { requestFingerprint } from '../../idempotency/idempotency.decision';
 import { WebhookSecretRepository } from '../../webhook-secrets/webhook-secret.repository';
 import { AdapterAcceptor } from '../adapter-acceptor';
+import { githubAssertionKey } from './github-assertion-key';
 import { verifyGithubSignature } from './github-signature';
 import { mapGithubWebhook } from './github-webhook.mapper';
 
@@ -15,8 +16,9 @@ const header = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : 
 
 /**
  * `POST /v1/webhooks/github/:tenant`. GitHub cannot send our API key: the tenant's webhook secret
- * authenticates the delivery (X-Hub-Signature-256 over the raw bytes), and X-GitHub-Delivery is the
- * idempotency key, so GitHub's redeliveries are never recorded twice.
+ * authenticates the delivery (X-Hub-Signature-256 over the raw bytes). The idempotency key is what the
+ * delivery asserts (githubAssertionKey), so neither GitHub's redeliveries nor a signed payload replayed
+ * under a new X-GitHub-Delivery is recorded twice: a repeat answers 200 with `duplicate: true`.
  */
 @Controller('v1/webhooks/github')
 export class GithubWebhookHttpController {
@@ -46,10 +48,13 @@ export class GithubWebhookHttpController {
     const delivery = header(request.headers['x-github-delivery']);
     if (!event || !/^[a-z_]{1,64}$/.test(event)) return sendProblem(reply, Problems.badParameter([{ path: 'header:X-GitHub-Event', message: 'is required' }]));
     if (!delivery || !/^[A-Za-z0-9-]{1,128}$/.test(delivery)) return sendProblem(reply, Problems.badParameter([{ path: 'header:X-GitHub-Delivery', message: 'is required' }]));
+    const assertion = githubAssertionKey(event, request.body, delivery);
     await this.acceptor.accept(reply, mapGithubWebhook(event, request.body), {
       tenant,
       via: 'github',
-      idempotency: { key: `github:${delivery}`, requestSha256: requestFingerprint('github', [event, raw]) },
+      provenance: { kind: 'webhook', id: `github:${delivery}`, auth: 'hmac-sha256', scopes: [], via: 'github', delivery },
+      idempotency: { key: assertion.key, requestSha256: requestFingerprint('github', [event, raw]) },
+      duplicateWhenSeen: assertion.byContent,
     });
   }
 }

@@ -2,6 +2,7 @@ import { Controller, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { toFieldIssues } from '@audit/contracts';
+import { apiKeyProvenance } from '../../auth/api-key';
 import { EmitterAuthenticator } from '../../auth/emitter-authenticator';
 import { Problems } from '../../http/problem';
 import { sendProblem } from '../../http/reply';
@@ -34,6 +35,7 @@ export class K8sAuditHttpController {
       tenant: emitter.value.tenant,
       scope: emitter.value,
       via: 'kubernetes',
+      provenance: apiKeyProvenance(emitter.value, 'kubernetes'),
       idempotency: { key: `k8s:${fingerprint.toString('hex')}`, requestSha256: fingerprint },
     });
   }

@@ -1,6 +1,7 @@
 import { Controller, Inject, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { toFieldIssues } from '@audit/contracts';
+import { apiKeyProvenance } from '../../auth/api-key';
 import { EmitterAuthenticator } from '../../auth/emitter-authenticator';
 import { CLOCK, type Clock } from '../../clock';
 import { idempotencyKeyOf } from '../../events/accept-events/accept-events.request';
@@ -37,6 +38,7 @@ export class TerraformPlanHttpController {
       tenant: emitter.value.tenant,
       scope: emitter.value,
       via: 'terraform',
+      provenance: apiKeyProvenance(emitter.value, 'terraform'),
       idempotency: { key: key.value ?? `terraform:${fingerprint.toString('hex')}`, requestSha256: fingerprint },
     });
   }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { AuditEventInputParsed, BatchAcceptedResponse } from '@audit/contracts';
+import type { AuditEventInputParsed, BatchAcceptedResponse, Provenance } from '@audit/contracts';
 import type { Logger } from '@audit/observability';
 import { InjectLogger } from '@audit/service-shell';
 import { CLOCK, ID_GENERATOR, type Clock, type IdGenerator } from '../../clock';
@@ -20,11 +20,20 @@ export interface AcceptEventsCommand {
   idempotency?: { key: string; requestSha256: Buffer };
   /** For logs: which door the events came through (`http`, `github`, `terraform`, …). */
   via: string;
+  /** Who asserted the events, from the credential that authenticated the request. */
+  provenance: Provenance;
+  /**
+   * For webhooks: the key names what the delivery says (not the request), so a key seen before means the
+   * same assertion again — answered as a duplicate whatever the bytes, never a conflict, nothing published.
+   */
+  duplicateWhenSeen?: boolean;
 }
 
 export interface AcceptEventsResult extends BatchAcceptedResponse {
   /** True when this answer repeats an earlier one for the same idempotency key. */
   replayed: boolean;
+  /** True when a webhook repeated an assertion already accepted (see `duplicateWhenSeen`). */
+  duplicate?: boolean;
 }
 
 /**
@@ -45,7 +54,7 @@ export class AcceptEventsHandler {
   ) {}
 
   async execute(command: AcceptEventsCommand): Promise<Result<AcceptEventsResult>> {
-    const { tenant, events, idempotency, via } = command;
+    const { tenant, events, idempotency, via, provenance } = command;
     // Shed before any work (and before the idempotency row): a refused request costs almost nothing.
     const overloaded = this.publisher.overloaded(events.length);
     if (overloaded) {
@@ -63,7 +72,13 @@ export class AcceptEventsHandler {
         this.logger.error({ err: error, tenant, via }, 'idempotency store unavailable');
         return fail(Problems.unavailable('the idempotency store is unavailable; nothing was accepted', this.retryAfterS));
       }
-      const decision = decideIdempotency(reserved, idempotency.requestSha256, events.length);
+      if (command.duplicateWhenSeen && !reserved.inserted && reserved.record.status === 'published') {
+        this.logger.info({ tenant, via, idempotencyKey: idempotency.key, eventIds: reserved.record.eventIds }, 'duplicate webhook assertion, nothing recorded');
+        return ok({ ids: reserved.record.eventIds, receivedAt: reserved.record.receivedAt.toISOString(), replayed: true, duplicate: true });
+      }
+      // A webhook's key names the assertion: other bytes with the same key are the same assertion.
+      const fingerprint = command.duplicateWhenSeen ? reserved.record.requestSha256 : idempotency.requestSha256;
+      const decision = decideIdempotency(reserved, fingerprint, events.length);
       if (decision.kind === 'conflict') return fail(Problems.idempotencyConflict(idempotency.key));
       if (decision.kind === 'replay') {
         this.logger.info({ tenant, via, idempotencyKey: idempotency.key, eventIds: decision.record.eventIds }, 'idempotent replay');
@@ -72,7 +87,7 @@ export class AcceptEventsHandler {
       record = decision.record;
     }
 
-    const accepted = stampEvents(events, { tenant, ids: record.eventIds, receivedAt: record.receivedAt });
+    const accepted = stampEvents(events, { tenant, ids: record.eventIds, receivedAt: record.receivedAt, provenance });
     const outcome = await this.publisher.publish(accepted);
     if (!outcome.ok) {
       this.logger.warn({ tenant, via, reason: outcome.reason, eventIds: record.eventIds }, 'Kafka unavailable, events not accepted');

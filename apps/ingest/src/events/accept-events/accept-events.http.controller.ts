@@ -1,5 +1,6 @@
 import { Controller, Inject, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { apiKeyProvenance } from '../../auth/api-key';
 import { EmitterAuthenticator } from '../../auth/emitter-authenticator';
 import { CLOCK, type Clock } from '../../clock';
 import { sendProblem, sendResult } from '../../http/reply';
@@ -31,6 +32,7 @@ export class AcceptEventsHttpController {
       tenant: emitter.value.tenant,
       events: events.value,
       via: 'http',
+      provenance: apiKeyProvenance(emitter.value, 'http'),
       ...(key.value !== undefined ? { idempotency: { key: key.value, requestSha256: requestFingerprint('events', [request.rawBody ?? Buffer.alloc(0)]) } } : {}),
     });
     if (!result.ok) return sendProblem(reply, result.error);
@@ -52,6 +54,7 @@ export class AcceptEventsHttpController {
       tenant: emitter.value.tenant,
       events: events.value,
       via: 'http-batch',
+      provenance: apiKeyProvenance(emitter.value, 'http-batch'),
       ...(key.value !== undefined ? { idempotency: { key: key.value, requestSha256: requestFingerprint('events:batch', [request.rawBody ?? Buffer.alloc(0)]) } } : {}),
     });
     if (!result.ok) return sendProblem(reply, result.error);

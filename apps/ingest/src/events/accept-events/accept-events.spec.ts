@@ -1,11 +1,11 @@
 import { anEventInput } from '@audit/testing';
-import type { EmitterScope } from '../../auth/api-key';
+import { apiKeyProvenance, type EmitterScope } from '../../auth/api-key';
 import { batchEventsOf, idempotencyKeyOf } from './accept-events.request';
 import { stampEvents } from './accept-events.stamp';
 import { validateEvents } from './accept-events.validation';
 
 const now = new Date('2026-11-25T10:00:00Z');
-const scope = (over: Partial<EmitterScope> = {}): EmitterScope => ({ keyId: 'k', tenant: 'acme', allowedSources: [], allowedTypes: [], ...over });
+const scope = (over: Partial<EmitterScope> = {}): EmitterScope => ({ keyId: 'k', tenant: 'acme', allowedSources: [], allowedTypes: [], scopes: [], ...over });
 
 describe('validateEvents', () => {
   it('accepts valid events and fills defaults', () => {
@@ -61,11 +61,36 @@ describe('request helpers', () => {
     }
   });
 
-  it('stamps tenant, ids and receivedAt', () => {
+  it('stamps tenant, ids, receivedAt and the provenance of the credential', () => {
     const r = validateEvents([anEventInput()], { now, indexed: false });
     if (!r.ok) throw new Error('invalid');
-    const [event] = stampEvents(r.value, { tenant: 'acme', ids: ['0190b6c4-6b7a-7c3e-8f00-000000000000'], receivedAt: now });
-    expect(event).toMatchObject({ tenant: 'acme', id: '0190b6c4-6b7a-7c3e-8f00-000000000000', receivedAt: '2026-11-25T10:00:00.000Z' });
-    expect(() => stampEvents(r.value, { tenant: 'acme', ids: [], receivedAt: now })).toThrow();
+    const provenance = apiKeyProvenance(scope({ keyId: 'k1', scopes: ['approvals'] }), 'http');
+    const [event] = stampEvents(r.value, { tenant: 'acme', ids: ['0190b6c4-6b7a-7c3e-8f00-000000000000'], receivedAt: now, provenance });
+    expect(event).toMatchObject({
+      tenant: 'acme',
+      id: '0190b6c4-6b7a-7c3e-8f00-000000000000',
+      receivedAt: '2026-11-25T10:00:00.000Z',
+      provenance: { kind: 'api_key', id: 'k1', auth: 'api-key', scopes: ['approvals'], via: 'http' },
+    });
+    expect(() => stampEvents(r.value, { tenant: 'acme', ids: [], receivedAt: now, provenance })).toThrow();
+  });
+
+  it('refuses reserved types and source systems from any credential, naming the rule and the field', () => {
+    for (const type of ['gate.decided', 'policy.evaluated', 'alert.fired', 'audit.read', 'ledger.verified', 'export.created', 'retention.applied'] as const) {
+      const r = validateEvents([anEventInput({ type, outcome: 'allowed' })], { now, scope: scope(), indexed: false });
+      expect(!r.ok && r.error.problem).toMatchObject({ status: 403, type: expect.stringContaining('reserved-assertion'), errors: [{ path: 'type', message: expect.stringMatching(/^reserved-event-type: /) }] });
+    }
+    for (const system of ['query-alerting', 'approval-policy', 'query', 'ledger']) {
+      const r = validateEvents([anEventInput({ source: { system } })], { now, indexed: false });
+      expect(!r.ok && r.error.problem).toMatchObject({ status: 403, errors: [{ path: 'source.system', message: expect.stringMatching(/^reserved-source-system: /) }] });
+    }
+    // A key scoped to the reserved type does not unlock it.
+    const scoped = validateEvents([anEventInput({ type: 'gate.decided', outcome: 'allowed' })], { now, scope: scope({ allowedTypes: ['gate.decided'] }), indexed: false });
+    expect(!scoped.ok && scoped.error.problem.status).toBe(403);
+  });
+
+  it('refuses a body that sets provenance (422 naming the field)', () => {
+    const r = validateEvents([{ ...anEventInput(), provenance: { kind: 'service', id: 'approval-policy', auth: 'x' } }], { now, indexed: false });
+    expect(!r.ok && r.error.problem).toMatchObject({ status: 422, errors: [{ path: '', message: expect.stringContaining('provenance') }] });
   });
 });

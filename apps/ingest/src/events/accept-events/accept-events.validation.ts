@@ -1,4 +1,4 @@
-import { AuditEventInput, occurredInFuture, toFieldIssues, type AuditEventInputParsed, type ProblemIssue } from '@audit/contracts';
+import { AuditEventInput, occurredInFuture, reservedAssertion, toFieldIssues, type AuditEventInputParsed, type ProblemIssue } from '@audit/contracts';
 import type { EmitterScope } from '../../auth/api-key';
 import { fail, ok, Problems, type Result } from '../../http/problem';
 
@@ -6,9 +6,11 @@ import { fail, ok, Problems, type Result } from '../../http/problem';
 export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
 /**
- * Validates every event of a request against the canonical schema, the clock and the key's scope. All
- * problems of all events are reported at once (index + path + rule), so a batch is fixed in one round.
- * Schema problems (422) win over scope problems (403): a caller first learns what is wrong with the data.
+ * Validates every event of a request against the canonical schema, the clock, the reserved assertions and
+ * the key's scope. All problems of all events are reported at once (index + path + rule), so a batch is
+ * fixed in one round. Schema problems (422) win over reserved assertions and scope problems (403): a
+ * caller first learns what is wrong with the data. Reserved assertions are refused at every door,
+ * whatever the credential: only our services make them, straight to the ledger with a service credential.
  */
 export function validateEvents(
   candidates: readonly unknown[],
@@ -16,6 +18,7 @@ export function validateEvents(
 ): Result<AuditEventInputParsed[]> {
   const invalid: ProblemIssue[] = [];
   const forbidden: ProblemIssue[] = [];
+  const reserved: ProblemIssue[] = [];
   const events: AuditEventInputParsed[] = [];
   candidates.forEach((candidate, index) => {
     const at = context.indexed ? { index } : {};
@@ -28,6 +31,8 @@ export function validateEvents(
       invalid.push({ ...at, path: 'occurredAt', message: `must not be more than ${MAX_CLOCK_SKEW_MS / 60_000} minutes in the future` });
       return;
     }
+    const assertion = reservedAssertion(parsed.data);
+    if (assertion) reserved.push({ ...at, path: assertion.path, message: assertion.message });
     const violation = context.scope ? scopeViolation(context.scope, parsed.data) : undefined;
     if (violation) forbidden.push({ ...at, ...violation });
     events.push(parsed.data);
@@ -38,6 +43,7 @@ export function validateEvents(
       : 'the event is invalid; it was not accepted';
     return fail(Problems.invalid(detail, invalid));
   }
+  if (reserved.length > 0) return fail(Problems.reserved('these events make assertions only the audit ledger itself may make; nothing was accepted', reserved));
   if (forbidden.length > 0) return fail(Problems.forbidden('the API key is not allowed to write these events; nothing was accepted', forbidden));
   return ok(events);
 }

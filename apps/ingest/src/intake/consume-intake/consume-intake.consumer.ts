@@ -1,8 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { IntakeMessage, occurredInFuture, topicName, type TopicPayload } from '@audit/contracts';
-
-type Intake = TopicPayload<'intake'>;
+import { IntakeMessage, occurredInFuture, reservedAssertion, topicName, type TopicPayload } from '@audit/contracts';
 import { ConsumerRunner, ensureTopics, KafkaPublisher, PoisonMessageError, type ConsumedRecord, type Kafka } from '@audit/kafka';
+import { serviceSignedMessage } from '@audit/ledger-core';
 import type { Logger } from '@audit/observability';
 import { InjectConfig, InjectKafka, InjectLogger } from '@audit/service-shell';
 import { CLOCK, type Clock } from '../../clock';
@@ -11,10 +10,16 @@ import { stampEvents } from '../../events/accept-events/accept-events.stamp';
 import { MAX_CLOCK_SKEW_MS } from '../../events/accept-events/accept-events.validation';
 import { intakeEventId } from './consume-intake.stamp';
 
+type Intake = TopicPayload<'intake'>;
+
 /**
- * Consumes `audit.intake.v1` (trusted emitters inside the cluster): same validation as HTTP, valid events
+ * Consumes `audit.intake.v1` (emitters inside the cluster): same validation as HTTP, valid events
  * stamped and published to `audit.ingested.v1`, offsets committed only after that; anything unparseable or
  * invalid goes to `audit.dlq.v1` with the reason and the original bytes (ConsumerRunner), never stalling.
+ *
+ * An intake message carries no credential of its own: what let it in is the Kafka connection of whoever
+ * wrote it (ACLs, SASL), which we cannot see per message. So its provenance says exactly that (kind
+ * `intake`, the topic), and reserved assertions are refused here as at every door (dead-lettered).
  */
 @Injectable()
 export class ConsumeIntakeConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -70,15 +75,17 @@ export class ConsumeIntakeConsumer implements OnApplicationBootstrap, OnApplicat
       if (occurredInFuture(r.value.event.occurredAt, now, MAX_CLOCK_SKEW_MS)) {
         throw new PoisonMessageError(r.offset, `occurredAt is more than ${MAX_CLOCK_SKEW_MS / 60_000} minutes in the future`);
       }
+      const reserved = reservedAssertion(r.value.event);
+      if (reserved) throw new PoisonMessageError(r.offset, `${reserved.path}: ${reserved.message}`);
     }
     const topic = topicName('intake', this.config.KAFKA_TOPIC_NAMESPACE);
     const accepted = records.flatMap((r) => {
       const receivedAt = new Date(Number(r.timestamp));
       const id = intakeEventId({ topic, partition: r.partition, offset: r.offset }, receivedAt);
-      return stampEvents([r.value.event], { tenant: r.value.tenant, ids: [id], receivedAt });
+      return stampEvents([r.value.event], { tenant: r.value.tenant, ids: [id], receivedAt, provenance: { kind: 'intake', id: topic, auth: 'kafka-acl', scopes: [], via: 'intake' } });
     });
     // Throws on failure: the runner retries the batch with backoff and commits only after success.
-    await this.publisher.publish('ingested', accepted.map((e) => ({ key: e.tenant, value: e })));
+    await this.publisher.publish('ingested', accepted.map((e) => ({ key: e.tenant, ...serviceSignedMessage(this.config.SERVICE_CREDENTIAL_SECRET, e) })));
     this.logger.info({ count: accepted.length, eventIds: accepted.map((e) => e.id) }, 'intake events accepted');
   }
 
