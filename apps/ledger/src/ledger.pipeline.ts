@@ -10,6 +10,7 @@ import { appendFailedEvent, AttributableEvent, InvalidAcceptedEventError } from 
 import { appendIsolating } from './append/isolate-failures';
 import { describeMisplaced, misplacedPositions } from './append/position-check';
 import { LedgerWriter, type AppendResult } from './append/ledger-writer';
+import { assertServiceCredentials } from './append/service-credential.check';
 import { Checkpointer } from './checkpoints/checkpointer';
 import { maybeCrash } from './fault-injection';
 import { OutboxRelay } from './outbox/outbox-relay';
@@ -187,6 +188,8 @@ export class LedgerPipeline implements OnApplicationBootstrap, OnApplicationShut
         // to find that record, which is recorded as failed and dead-lettered while the rest is appended.
         await appendIsolating(chunk, (BigInt(end) + 1n).toString(), {
           append: async (part, nextOffset) => {
+            // Before anything is written; a refused event is isolated, dead-lettered and recorded as failed.
+            assertServiceCredentials(part, this.config.SERVICE_CREDENTIAL_SECRET);
             const r = await this.commit(part, topic, partition, from, nextOffset);
             from = nextOffset;
             due ||= r.appended >= this.config.CHECKPOINT_EVERY_N;
