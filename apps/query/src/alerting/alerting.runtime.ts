@@ -55,7 +55,7 @@ export class AlertingRuntime implements OnApplicationBootstrap, OnModuleDestroy 
       pool,
       publisher,
       clock,
-      { maxAttempts: config.ALERT_WEBHOOK_MAX_ATTEMPTS, backoffMs: config.ALERT_WEBHOOK_BACKOFF_MS, timeoutMs: config.ALERT_WEBHOOK_TIMEOUT_MS },
+      { maxAttempts: config.ALERT_WEBHOOK_MAX_ATTEMPTS, backoffMs: config.ALERT_WEBHOOK_BACKOFF_MS, timeoutMs: config.ALERT_WEBHOOK_TIMEOUT_MS, serviceSecrets: config.SERVICE_CREDENTIAL_SECRET },
       this.logger,
     );
   }

@@ -1,5 +1,6 @@
 import type { AcceptedEvent } from '@audit/contracts';
 import type { BundleManifest } from '@audit/export-bundle';
+import { QUERY_PROVENANCE } from '../ledger-events/signed-ledger-messages';
 
 /** Who asked for an export, as the job stores it (the token's claims at request time). */
 export interface Requester {
@@ -42,6 +43,7 @@ export function exportCreatedEvent(record: ExportRecord): AcceptedEvent {
     },
     resource: { kind: 'audit-export', id: record.exportId, environment: 'audit' },
     source: { system: 'query' },
+    provenance: { ...QUERY_PROVENANCE, via: 'exports' },
     outcome: 'succeeded',
     details: {
       exportId: record.exportId,

@@ -10,6 +10,7 @@ import { InjectConfig, InjectLogger, InjectPool } from '@audit/service-shell';
 import { matchesEvent, parseQuery } from '@audit/query-language';
 import { CLOCK, ID_GENERATOR, type Clock, type IdGenerator } from '../clock';
 import type { QueryConfig } from '../config';
+import { signedLedgerMessages } from '../ledger-events/signed-ledger-messages';
 import { withTenantReader } from '../projections/postgres/tenant-reader';
 import { exportCreatedEvent } from './export-created.event';
 import { ExportJobRepository, type ExportJob } from './export-job.repository';
@@ -174,7 +175,7 @@ export class ExportRunner implements OnApplicationBootstrap, OnModuleDestroy {
     let last: unknown;
     for (let attempt = 1; attempt <= 3; attempt++) {
       try {
-        await this.publisher.publish('ingested', [{ key: event.tenant, value: event }], { timeoutMs: 5_000 });
+        await this.publisher.publish('ingested', signedLedgerMessages(this.config.SERVICE_CREDENTIAL_SECRET, [event]), { timeoutMs: 5_000 });
         return;
       } catch (error) {
         last = error;

@@ -1,4 +1,5 @@
 import type { AcceptedEvent } from '@audit/contracts';
+import { QUERY_PROVENANCE } from '../ledger-events/signed-ledger-messages';
 import type { Principal } from '@audit/auth';
 
 export interface ReadRecord {
@@ -38,5 +39,6 @@ export function auditReadEvent(read: ReadRecord): AcceptedEvent {
     tenant: read.principal.tenant,
     id: read.id,
     receivedAt: at,
+    provenance: { ...QUERY_PROVENANCE, via: 'reads' },
   };
 }

@@ -1,8 +1,10 @@
 import { AcceptedEvent } from '@audit/contracts';
 import type { KafkaPublisher } from '@audit/kafka';
+import { SERVICE_CREDENTIAL_HEADER, verifyServiceEvent } from '@audit/ledger-core';
 import { createLogger } from '@audit/observability';
 import { auditReadEvent } from './audit-read.event';
 import { AuditReadRecorder } from './audit-read.recorder';
+import type { QueryConfig } from '../config';
 
 const principal = { sub: 'alice@example.com', tenant: 'acme', roles: ['analyst' as const], groups: ['security'], name: 'Alice' };
 const now = new Date('2026-03-01T12:00:00.000Z');
@@ -26,17 +28,31 @@ describe('auditReadEvent', () => {
 
 describe('AuditReadRecorder', () => {
   const logger = createLogger('test', 'silent');
+  const config = { SERVICE_CREDENTIAL_SECRET: ['s'.repeat(32)] } as QueryConfig;
   it('publishes to the ingested topic keyed by tenant', async () => {
     const sent: unknown[] = [];
     const publisher = { publish: async (topic: string, messages: unknown[]) => void sent.push({ topic, messages }) } as unknown as KafkaPublisher;
-    const recorder = new AuditReadRecorder(publisher, () => now, () => id, logger);
+    const recorder = new AuditReadRecorder(publisher, () => now, () => id, logger, config);
     const result = await recorder.record({ principal, endpoint: '/v1/changes', query: {}, resultCount: 0 });
     expect(result.ok).toBe(true);
-    expect(sent).toEqual([{ topic: 'ingested', messages: [{ key: 'acme', value: expect.objectContaining({ type: 'audit.read', id }) }] }]);
+    expect(sent).toEqual([
+      {
+        topic: 'ingested',
+        messages: [
+          {
+            key: 'acme',
+            value: expect.objectContaining({ type: 'audit.read', id, provenance: { kind: 'service', id: 'query', auth: 'service-credential', scopes: [], via: 'reads' } }),
+            headers: { [SERVICE_CREDENTIAL_HEADER]: expect.stringMatching(/^hmac-sha256=/) },
+          },
+        ],
+      },
+    ]);
+    const [message] = (sent[0] as { messages: { value: unknown; headers: Record<string, string> }[] }).messages;
+    expect(verifyServiceEvent(config.SERVICE_CREDENTIAL_SECRET, message?.value, message?.headers[SERVICE_CREDENTIAL_HEADER])).toBe(true);
   });
   it('answers 503 (and so returns no data) when the read cannot be recorded', async () => {
     const publisher = { publish: async () => Promise.reject(new Error('broker down')) } as unknown as KafkaPublisher;
-    const recorder = new AuditReadRecorder(publisher, () => now, () => id, logger);
+    const recorder = new AuditReadRecorder(publisher, () => now, () => id, logger, config);
     const result = await recorder.record({ principal, endpoint: '/v1/search', query: { q: '' }, resultCount: 10 });
     expect(result).toMatchObject({ ok: false, error: { problem: { status: 503 }, headers: { 'Retry-After': '5' } } });
   });

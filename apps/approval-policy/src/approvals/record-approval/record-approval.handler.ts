@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Principal } from '@audit/auth';
 import type { Provenance } from '@audit/contracts';
-import { APPROVALS_API_VIA, currentPlan, foldChange, separationOfDutiesConflict } from '@audit/change-lifecycle';
+import { currentPlan, foldChange, separationOfDutiesConflict } from '@audit/change-lifecycle';
 import { CLOCK, type Clock } from '../../clock';
 import { changeResource } from '../../events/change-resource';
 import { InternalEventsPublisher } from '../../events/internal-events.publisher';
@@ -26,7 +26,8 @@ export class RecordApprovalHandler {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async execute(approver: Principal, changeId: string, body: RecordApprovalRequest): Promise<RecordApprovalResult> {
+  /** `asserted`: the verified token's provenance; the event's actor (roles, teams) comes from the same token. */
+  async execute(approver: Principal, changeId: string, body: RecordApprovalRequest, asserted: Provenance): Promise<RecordApprovalResult> {
     const history = await this.view.changeEvents(approver.tenant, changeId);
     const state = foldChange(history);
     if (!state.requested) return { ok: false, problem: Problems.notFound(`change ${changeId} has no committed change.requested event (yet)`) };
@@ -83,23 +84,10 @@ export class RecordApprovalHandler {
       },
       now,
       undefined,
-      asserted(approver),
+      asserted,
     );
     await this.events.publish([event]);
     return { ok: true, value: { eventId: event.id, type: event.type, planDigest: body.planDigest } };
   }
 }
 
-/** The approver's verified token as the record's provenance: what makes the approval count. */
-function asserted(approver: Principal): Provenance {
-  return {
-    kind: 'user_token',
-    id: `approval-policy|${approver.sub}`,
-    auth: 'jwt',
-    scopes: [],
-    subject: approver.sub,
-    roles: [...approver.roles],
-    groups: [...approver.groups],
-    via: APPROVALS_API_VIA,
-  };
-}

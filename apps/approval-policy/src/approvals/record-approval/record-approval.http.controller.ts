@@ -1,5 +1,6 @@
 import { Controller, Param, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { APPROVALS_API_VIA } from '@audit/change-lifecycle';
 import { toFieldIssues } from '@audit/contracts';
 import { Authenticator } from '../../http/authenticate';
 import { Problems, sendJson, sendProblem } from '../../http/problem';
@@ -20,7 +21,7 @@ export class RecordApprovalHttpController {
     if (!CHANGE_ID.test(changeId)) return sendProblem(reply, Problems.notFound('not a change id'));
     const body = RecordApprovalRequest.safeParse(request.body);
     if (!body.success) return sendProblem(reply, Problems.invalid('the approval does not match the schema', toFieldIssues(body.error)));
-    const result = await this.handler.execute(approver, changeId, body.data);
+    const result = await this.handler.execute(approver, changeId, body.data, this.auth.provenanceOf(approver, APPROVALS_API_VIA));
     if (!result.ok) return sendProblem(reply, result.problem);
     sendJson(reply, 202, result.value);
   }

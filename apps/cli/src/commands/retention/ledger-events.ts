@@ -1,11 +1,15 @@
 import { AcceptedEvent, uuidv7 } from '@audit/contracts';
 import { createKafka, KafkaPublisher } from '@audit/kafka';
+import { parseServiceSecrets, serviceSignedMessage } from '@audit/ledger-core';
 import { createLogger } from '@audit/observability';
 
 /**
  * Records an administrative act (retention run, legal hold change) in the ledger: like the services'
  * trusted internal emitters, the CLI builds the accepted event itself and publishes it to
- * `audit.ingested.v1` (KAFKA_BROKERS, KAFKA_TOPIC_NAMESPACE). Refusing to act unrecorded is the caller's job.
+ * `audit.ingested.v1` (KAFKA_BROKERS, KAFKA_TOPIC_NAMESPACE) with the deployment's service credential
+ * (SERVICE_CREDENTIAL_SECRET), without which the ledger refuses it. Its provenance names the CLI and the
+ * operator it was run for (`subject`, as given: the CLI's credential is the database and the secret, not
+ * a personal login). Refusing to act unrecorded is the caller's job.
  */
 export async function recordAdminEvent(
   env: NodeJS.ProcessEnv,
@@ -13,6 +17,8 @@ export async function recordAdminEvent(
 ): Promise<AcceptedEvent> {
   const brokers = env.KAFKA_BROKERS;
   if (!brokers) throw new Error('KAFKA_BROKERS is not set: the act cannot be recorded in the ledger');
+  if (!env.SERVICE_CREDENTIAL_SECRET) throw new Error('SERVICE_CREDENTIAL_SECRET is not set: the ledger would refuse the record of the act');
+  const secrets = parseServiceSecrets(env.SERVICE_CREDENTIAL_SECRET);
   const at = event.now.toISOString();
   const accepted = AcceptedEvent.parse({
     version: 1,
@@ -27,11 +33,12 @@ export async function recordAdminEvent(
     tenant: event.tenant,
     id: uuidv7(event.now),
     receivedAt: at,
+    provenance: { kind: 'service', id: 'audit-ledger-cli', auth: 'service-credential', scopes: [], subject: event.actor, via: 'cli' },
   });
   const kafka = createKafka({ brokers: brokers.split(','), clientId: 'audit-ledger-cli', logger: createLogger('cli', 'error') });
   const publisher = new KafkaPublisher(kafka, { ...(env.KAFKA_TOPIC_NAMESPACE ? { namespace: env.KAFKA_TOPIC_NAMESPACE } : {}) });
   try {
-    await publisher.publish('ingested', [{ key: accepted.tenant, value: accepted }], { timeoutMs: 10_000 });
+    await publisher.publish('ingested', [{ key: accepted.tenant, ...serviceSignedMessage(secrets, accepted) }], { timeoutMs: 10_000 });
   } finally {
     await publisher.disconnect();
   }

@@ -1,4 +1,5 @@
 import type { AcceptedEvent, AlertMessageV2 } from '@audit/contracts';
+import { QUERY_PROVENANCE } from '../../ledger-events/signed-ledger-messages';
 
 export interface AlertLinksConfig {
   ledgerPublicUrl: string;
@@ -39,6 +40,7 @@ export function alertLedgerEvent(
     actor: { id: by.id, type: by.type, roles: by.roles ?? [], teams: by.teams ?? [] },
     resource: { kind: 'alert', id: message.alertId, environment: 'audit', name: message.title.slice(0, 256) },
     source: { system: ALERTING_SOURCE },
+    provenance: { ...QUERY_PROVENANCE, via: 'alerting' },
     reason: summary.slice(0, 4096),
     details: {
       transition: message.transition,

@@ -1,6 +1,7 @@
 import { AcceptedEvent, AlertMessageV2 } from '@audit/contracts';
 import type { Pool } from '@audit/db';
 import type { KafkaPublisher } from '@audit/kafka';
+import { signedLedgerMessages } from '../../ledger-events/signed-ledger-messages';
 import type { Logger } from '@audit/observability';
 import { z } from 'zod';
 import type { Clock } from '../../clock';
@@ -15,6 +16,8 @@ export interface DeliveryOptions {
   /** How long a claimed row stays invisible to other workers while it is being sent. */
   leaseMs?: number;
   batchSize?: number;
+  /** The service credential the ledger checks on the alert events this worker hands it. */
+  serviceSecrets: readonly string[];
 }
 
 interface OutboxRow {
@@ -76,7 +79,7 @@ export class DeliveryWorker {
     if (rows.length === 0) return;
     try {
       const messages = rows.filter((r) => r.kind === 'alert-message').map((r) => ({ key: r.tenant, value: AlertMessageV2.parse(r.payload) }));
-      const events = rows.filter((r) => r.kind === 'ledger-event').map((r) => ({ key: r.tenant, value: AcceptedEvent.parse(r.payload) }));
+      const events = signedLedgerMessages(this.options.serviceSecrets, rows.filter((r) => r.kind === 'ledger-event').map((r) => AcceptedEvent.parse(r.payload)));
       if (messages.length > 0) await this.publisher.publish('alerts', messages, { timeoutMs: 10_000 });
       if (events.length > 0) await this.publisher.publish('ingested', events, { timeoutMs: 10_000 });
       await this.settle(rows.map((r) => r.id), 'delivered', null);

@@ -4,7 +4,9 @@ import type { Principal } from '@audit/auth';
 import { AcceptedEvent, toFieldIssues } from '@audit/contracts';
 import type { Pool } from '@audit/db';
 import { KafkaPublisher } from '@audit/kafka';
-import { InjectPool } from '@audit/service-shell';
+import { InjectConfig, InjectPool } from '@audit/service-shell';
+import type { QueryConfig } from '../../../config';
+import { signedLedgerMessages } from '../../../ledger-events/signed-ledger-messages';
 import { CLOCK, ID_GENERATOR, type Clock, type IdGenerator } from '../../../clock';
 import { fail, ok, Problems, type Result } from '../../../http/problem';
 import { withProjectorWriter, withTenantReader } from '../../../projections/postgres/tenant-reader';
@@ -29,6 +31,7 @@ export class ManageChannelsHandler {
     private readonly publisher: KafkaPublisher,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(ID_GENERATOR) private readonly newId: IdGenerator,
+    @InjectConfig() private readonly config: QueryConfig,
   ) {}
 
   async put(principal: Principal, name: string, body: unknown): Promise<Result<{ name: string; url: string; format: string; eventId: string }>> {
@@ -45,7 +48,7 @@ export class ManageChannelsHandler {
            ON CONFLICT (tenant, name) DO UPDATE SET url = EXCLUDED.url, format = EXCLUDED.format, secret = EXCLUDED.secret, changed_by = EXCLUDED.changed_by, changed_at = EXCLUDED.changed_at`,
           [principal.tenant, name, url, format, secret, principal.sub, now.toISOString()],
         );
-        await this.publisher.publish('ingested', [{ key: event.tenant, value: event }], { timeoutMs: 5_000 }).catch((error: unknown) => {
+        await this.publisher.publish('ingested', signedLedgerMessages(this.config.SERVICE_CREDENTIAL_SECRET, [event]), { timeoutMs: 5_000 }).catch((error: unknown) => {
           throw new NotRecorded(error);
         });
       });

@@ -5,7 +5,9 @@ import { AcceptedEvent } from '@audit/contracts';
 import type { Pool, PoolClient } from '@audit/db';
 import { KafkaPublisher } from '@audit/kafka';
 import type { Logger } from '@audit/observability';
-import { InjectLogger, InjectPool } from '@audit/service-shell';
+import { InjectConfig, InjectLogger, InjectPool } from '@audit/service-shell';
+import type { QueryConfig } from '../../../config';
+import { signedLedgerMessages } from '../../../ledger-events/signed-ledger-messages';
 import { CLOCK, ID_GENERATOR, type Clock, type IdGenerator } from '../../../clock';
 import { fail, ok, Problems, type Result } from '../../../http/problem';
 import { withProjectorWriter, withTenantReader } from '../../../projections/postgres/tenant-reader';
@@ -44,6 +46,7 @@ export class ManageRulesHandler {
     private readonly publisher: KafkaPublisher,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(ID_GENERATOR) private readonly newId: IdGenerator,
+    @InjectConfig() private readonly config: QueryConfig,
     @InjectLogger() private readonly logger: Logger,
   ) {}
 
@@ -103,7 +106,7 @@ export class ManageRulesHandler {
           changedAt: now.toISOString(),
           changeEventId: event.id,
         });
-        await this.publisher.publish('ingested', [{ key: event.tenant, value: event }], { timeoutMs: 5_000 }).catch((error: unknown) => {
+        await this.publisher.publish('ingested', signedLedgerMessages(this.config.SERVICE_CREDENTIAL_SECRET, [event]), { timeoutMs: 5_000 }).catch((error: unknown) => {
           throw new NotRecorded(error);
         });
         const stored = (await this.rules.current(client, principal.tenant, ruleId))!;

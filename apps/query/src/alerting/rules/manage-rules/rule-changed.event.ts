@@ -1,5 +1,6 @@
 import type { AcceptedEvent } from '@audit/contracts';
 import type { Principal } from '@audit/auth';
+import { QUERY_PROVENANCE } from '../../../ledger-events/signed-ledger-messages';
 import { ALERTING_SOURCE } from '../../alerts/alert-events';
 
 /** The `alert.rule.changed` (or channel change) event: who changed which rule to what, as written. */
@@ -17,6 +18,7 @@ export function ruleChangedEvent(
     actor: { id: principal.sub, type: 'user', roles: [...principal.roles], teams: [...principal.groups], ...(principal.name ? { displayName: principal.name } : {}) },
     resource: { kind: change.kind === 'rule' ? 'alert-rule' : 'alert-channel', id: change.id, environment: 'audit' },
     source: { system: ALERTING_SOURCE },
+    provenance: { ...QUERY_PROVENANCE, via: 'alerting' },
     outcome: 'succeeded',
     details: { [change.kind === 'rule' ? 'ruleId' : 'channel']: change.id, ...(change.version !== undefined ? { version: change.version } : {}), change: change.change, definition: change.definition as Record<string, unknown> },
     tenant: principal.tenant,
