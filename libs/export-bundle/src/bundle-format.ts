@@ -63,8 +63,8 @@ export const BundleManifest = z.strictObject({
 });
 export type BundleManifest = z.infer<typeof BundleManifest>;
 
-/** Columns of events.csv, in order (documented in the README). */
-export const CSV_COLUMNS = [
+/** Columns of events.csv before provenance existed: bundles written then still verify (their header says so). */
+export const CSV_COLUMNS_V1 = [
   'seq',
   'event_id',
   'type',
@@ -90,14 +90,19 @@ export const CSV_COLUMNS = [
   'leaf_hash',
 ] as const;
 
+/** Columns of events.csv, in order (documented in the README): v1's, then who asserted each record. */
+export const CSV_COLUMNS = [...CSV_COLUMNS_V1, 'provenance_kind', 'provenance_id', 'provenance_via'] as const;
+
 export const CSV_HEADER = `${CSV_COLUMNS.join(',')}\r\n`;
+export const CSV_HEADER_V1 = `${CSV_COLUMNS_V1.join(',')}\r\n`;
+export type CsvLayout = 'current' | 'v1';
 
 /**
  * One CSV row (RFC 4180, CRLF) of a record; `entry` null for a record whose payload retention redacted.
  * Multi-valued fields are joined with `;`. A cell starting with `=`, `+`, `-`, `@`, tab or CR is
  * prefixed with `'` so spreadsheet programs do not run it as a formula (CSV injection).
  */
-export function csvRow(seq: number, entry: Record<string, unknown> | null, leafHash: Buffer): string {
+export function csvRow(seq: number, entry: Record<string, unknown> | null, leafHash: Buffer, layout: CsvLayout = 'current'): string {
   const e = entry ?? {};
   const obj = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
   const actor = obj(e.actor);
@@ -131,6 +136,10 @@ export function csvRow(seq: number, entry: Record<string, unknown> | null, leafH
     entry === null ? 'true' : 'false',
     leafHash.toString('base64'),
   ];
+  if (layout === 'current') {
+    const provenance = obj(e.provenance);
+    cells.push(provenance.kind, provenance.id, provenance.via);
+  }
   return `${cells.map(csvCell).join(',')}\r\n`;
 }
 

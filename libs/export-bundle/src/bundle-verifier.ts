@@ -18,7 +18,7 @@ import {
   type ParsedCheckpoint,
   type VerifierKey,
 } from '@audit/ledger-core';
-import { BUNDLE_FILES, BundleManifest, CSV_HEADER, PEM_FILE, csvRow } from './bundle-format';
+import { BUNDLE_FILES, BundleManifest, CSV_HEADER, CSV_HEADER_V1, PEM_FILE, csvRow, type CsvLayout } from './bundle-format';
 import { ChangeSpool } from './changes';
 import { MultiProofError, verifyMultiProof, type ProofNode } from './multiproof';
 import { ocsfLine } from './ocsf';
@@ -217,11 +217,25 @@ interface RecordScan {
   leafHashes: Buffer;
 }
 
+/** A missing or unreadable CSV is reported by the file checks; here it only means "no old header". */
+async function csvLayout(path: string): Promise<CsvLayout> {
+  try {
+    const it = lines(path);
+    const first = await it.next();
+    await it.return?.(undefined);
+    return !first.done && `${first.value}\r\n` === CSV_HEADER_V1 ? 'v1' : 'current';
+  } catch {
+    return 'current';
+  }
+}
+
 async function checkRecords(dir: string, tenant: string, manifest: BundleManifest, treeSize: number | undefined, withOcsf: boolean, problems: Problems, scratch: string): Promise<RecordScan> {
   const scan: RecordScan = { count: 0, redacted: 0, indices: new Float64Array(1024), leafHashes: Buffer.alloc(1024 * 32) };
   const events = lines(join(dir, BUNDLE_FILES.events));
   const changes = new ChangeSpool(scratch);
-  const csv = createHash('sha256').update(CSV_HEADER);
+  // The header says which layout the bundle was written with; every row is then recomputed in that layout.
+  const layout = await csvLayout(join(dir, BUNDLE_FILES.csv));
+  const csv = createHash('sha256').update(layout === 'v1' ? CSV_HEADER_V1 : CSV_HEADER);
   const ocsf = createHash('sha256');
   let eventLine = 0;
   let lastSeq = 0;
@@ -256,7 +270,7 @@ async function checkRecords(dir: string, tenant: string, manifest: BundleManifes
         if (withOcsf) ocsf.update(ocsfLine(entry));
       }
     }
-    csv.update(csvRow(seq, entry, leafHash));
+    csv.update(csvRow(seq, entry, leafHash, layout));
     if (scan.count === scan.indices.length) grow(scan);
     // A line that does not parse as a seq still needs a slot so the proof check sees the mismatch.
     scan.indices[scan.count] = seq > lastSeq && (treeSize === undefined || seq <= treeSize) ? seq - 1 : Number.NaN;

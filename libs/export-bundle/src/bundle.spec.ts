@@ -25,6 +25,7 @@ function aLedger(tenant: string, size: number, key = generateSigningKey('test-le
       outcome: 'succeeded',
       artifact: { digest: `sha256:${'a'.repeat(64)}` },
       reason: seq === 3 ? 'multi\nline, "quoted"' : undefined,
+      provenance: seq % 2 ? { kind: 'api_key', id: 'k-ci', auth: 'api-key', scopes: [], via: 'http' } : undefined,
     };
     const canonical = canonicalize(JSON.parse(JSON.stringify(entry)));
     records.push({ seq, canonical, leafHash: hashLeaf(Buffer.from(canonical)) });
@@ -85,6 +86,8 @@ describe('export bundle', () => {
     const csv = await readFile(join(open, 'events.csv'), 'utf8');
     expect(csv.split('\r\n')[0]).toMatch(/^seq,event_id,type,occurred_at/);
     expect(csv).toContain(`,'=cmd|calc,`);
+    expect(csv.split('\r\n')[0]).toMatch(/,leaf_hash,provenance_kind,provenance_id,provenance_via$/);
+    expect(csv).toMatch(/,api_key,k-ci,http\r\n/);
     expect(csv).toContain('"multi\nline, ""quoted"""');
     const changes = JSON.parse(await readFile(join(open, 'changes.json'), 'utf8')) as { changes: { changeId: string; events: unknown[] }[] };
     expect(changes.changes[0]).toMatchObject({ changeId: 'chg-1', firstSeq: 3, lastSeq: 4, eventCount: 2 });
@@ -156,6 +159,19 @@ describe('export bundle', () => {
       const verdict = await verifyBundle(out, keys);
       expect(verdict.ok).toBe(false);
       expect(explain(verdict)).toMatch(expected);
+    });
+
+    it('still verifies a bundle written before the provenance columns (its header names the layout)', async () => {
+      const d = await unpacked(bundle);
+      const suffix = ',provenance_kind,provenance_id,provenance_via';
+      const legacy = (l: string) => (l.endsWith(suffix) ? l.slice(0, -suffix.length) : l.replace(/,[^,]*,[^,]*,[^,]*$/, ''));
+      await editLines(d, 'events.csv', (ls) => ls.map(legacy));
+      expect((await readFile(join(d, 'events.csv'), 'utf8')).split('\r\n')[0]).toMatch(/,leaf_hash$/);
+      await fixDigests(d);
+      expect(await verifyBundle(d, keys)).toMatchObject({ ok: true, problems: [] });
+      await editLines(d, 'events.csv', (ls) => ls.map((l) => l.replace('payments', 'paymentz')));
+      await fixDigests(d);
+      expect(explain(await verifyBundle(d, keys))).toMatch(/events.csv/);
     });
 
     it('edits a file without fixing the manifest', async () => {

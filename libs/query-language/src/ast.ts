@@ -31,6 +31,9 @@ export const SEARCH_FIELDS = {
   role: 'actor.roles',
   source: 'source.system',
   id: 'id',
+  /** Who asserted it (server-set provenance): its kind (`api_key`, `webhook`, `service`, …) and its id. */
+  provenance: 'provenance.kind',
+  asserter: 'provenance.id',
 } as const;
 export type SearchFieldName = keyof typeof SEARCH_FIELDS;
 export type SearchField = (typeof SEARCH_FIELDS)[SearchFieldName];

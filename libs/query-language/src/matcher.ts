@@ -67,6 +67,10 @@ export function documentValues(event: AcceptedEvent, field: SearchField): string
         return event.source?.system;
       case 'id':
         return event.id;
+      case 'provenance.kind':
+        return event.provenance?.kind;
+      case 'provenance.id':
+        return event.provenance?.id;
     }
   })();
   if (value === undefined) return [];

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { EventDrawer } from '../proof/event-drawer';
+import { assertedBy, EventDrawer } from '../proof/event-drawer';
 import { ExportChange } from './export-change';
 import { apiGet, describeError } from '../common/api';
 import type { Session } from '../common/session';
@@ -138,6 +138,9 @@ export function ChangeStoryPage({ session, changeId }: { session: Session; chang
                         {mismatch && <strong> — does not match the approved artifact</strong>}
                       </div>
                     )}
+                    <div className="asserted" data-testid="asserted-by">
+                      asserted by {assertedBy(e.provenance)}
+                    </div>
                     {typeof e.reason === 'string' && <div className="reason">“{e.reason}”</div>}
                     {v.approvals
                       ?.filter((a) => a.seq === e.seq)

@@ -127,6 +127,8 @@ export function EventDrawer({ session, event, onClose }: { session: Session; eve
             <dd>
               <code>{String(event.hash ?? '')}</code>
             </dd>
+            <dt>Asserted by</dt>
+            <dd data-testid="event-provenance">{assertedBy(event.provenance)}</dd>
           </dl>
           <pre className="json" tabIndex={0} aria-label="Full event JSON">
             {JSON.stringify(event, null, 2)}
@@ -135,4 +137,18 @@ export function EventDrawer({ session, event, onClose }: { session: Session; eve
       </div>
     </div>
   );
+}
+
+/** Who asserted the event (its server-set provenance, part of the hashed record), in one line. */
+export function assertedBy(provenance: unknown): string {
+  if (typeof provenance !== 'object' || provenance === null) return 'not recorded (written before provenance existed: untrusted)';
+  const p = provenance as Record<string, unknown>;
+  const extra = [
+    typeof p.auth === 'string' ? `auth ${p.auth}` : '',
+    typeof p.via === 'string' ? `via ${p.via}` : '',
+    Array.isArray(p.scopes) && p.scopes.length ? `scopes ${p.scopes.join(', ')}` : '',
+    Array.isArray(p.roles) && p.roles.length ? `roles ${p.roles.join(', ')}` : '',
+    Array.isArray(p.groups) && p.groups.length ? `groups ${p.groups.join(', ')}` : '',
+  ].filter(Boolean);
+  return `${String(p.kind)} ${String(p.id)}${extra.length ? ` (${extra.join(' · ')})` : ''}`;
 }

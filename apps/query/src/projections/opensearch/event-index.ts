@@ -23,6 +23,11 @@ const keyword = { type: 'keyword', ignore_above: 512 } as const;
 const date = { type: 'date', format: 'strict_date_optional_time||epoch_millis' } as const;
 const textWithKeyword = { type: 'text', fields: { keyword: { type: 'keyword', ignore_above: 1024 } } } as const;
 
+/** Who asserted the event (server-set): searchable as `provenance:` (kind) and `asserter:` (id). */
+export const PROVENANCE_MAPPING = {
+  properties: { kind: keyword, id: keyword, auth: keyword, scopes: keyword, issuer: keyword, subject: keyword, roles: keyword, groups: keyword, via: keyword, delivery: keyword },
+} as const;
+
 /**
  * Explicit mappings, `dynamic: strict`: a field we did not plan for is refused, never guessed. `details`
  * is a `flat_object`, so arbitrary emitter keys are searchable as values but cannot add mappings.
@@ -52,6 +57,7 @@ export const EVENT_MAPPINGS = {
     reason: textWithKeyword,
     details: { type: 'flat_object' },
     idempotencyKey: keyword,
+    provenance: PROVENANCE_MAPPING,
     hash: keyword,
     prevHash: keyword,
     leafHash: keyword,

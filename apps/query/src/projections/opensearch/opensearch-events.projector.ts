@@ -3,7 +3,7 @@ import type { CommittedRecord } from '@audit/contracts';
 import { PoisonMessageError, type ConsumedRecord } from '@audit/kafka';
 import type { Logger } from '@audit/observability';
 import { ProjectionChecksum } from '../checksum';
-import { documentId, indexName, indexTemplate, tenantIndexPattern, toDocument } from './event-index';
+import { documentId, indexName, indexTemplate, PROVENANCE_MAPPING, tenantIndexPattern, toDocument } from './event-index';
 
 interface BulkItemResult {
   status: number;
@@ -23,6 +23,9 @@ export class OpenSearchEventsProjector {
 
   async ensureTemplate(): Promise<void> {
     await this.client.indices.putIndexTemplate({ name: this.prefix, body: indexTemplate(this.prefix) as never });
+    // The template shapes new indices only; indices made before a field existed get it added (mappings are
+    // additive), or `dynamic: strict` would refuse every new document in them.
+    await this.client.indices.putMapping({ index: `${this.prefix}-*`, allow_no_indices: true, body: { properties: { provenance: PROVENANCE_MAPPING } } as never });
   }
 
   async apply(records: ConsumedRecord<CommittedRecord>[], options: { refresh?: boolean } = {}): Promise<void> {
