@@ -10,6 +10,16 @@ if [ -f "$LOCAL_DIR/infra.env" ] && [ "${INFRA_EXTERNAL:-0}" != "1" ]; then
 fi
 export DATABASE_URL KAFKA_BROKERS OPENSEARCH_URL
 
+# The service credential the four services share (README, "Service credential"): generated once per
+# checkout into .local (never committed), unless the environment already gives one.
+secret_file="$LOCAL_DIR/service-credential.secret"
+if [ -z "${SERVICE_CREDENTIAL_SECRET:-}" ]; then
+  mkdir -p "$LOCAL_DIR"
+  [ -s "$secret_file" ] || (umask 077; node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("base64url"))' >"$secret_file")
+  SERVICE_CREDENTIAL_SECRET="$(cat "$secret_file")"
+fi
+export SERVICE_CREDENTIAL_SECRET
+
 log "applying migrations"
 node -r @swc-node/register tools/migrate.ts
 

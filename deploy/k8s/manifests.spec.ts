@@ -47,10 +47,11 @@ const SERVICES: Record<string, ServiceSpec> = {
 /** Never set in a cluster: the HS256 development secret, and the signing key as plain text. */
 const FORBIDDEN = ['JWT_DEV_SECRET', 'LEDGER_SIGNING_KEY'];
 /** Must come from a Secret whenever set: credentials live in them. */
-const SECRET_ONLY = ['DATABASE_URL', 'JWT_DEV_SECRET', 'LEDGER_SIGNING_KEY'];
+const SECRET_ONLY = ['DATABASE_URL', 'JWT_DEV_SECRET', 'LEDGER_SIGNING_KEY', 'SERVICE_CREDENTIAL_SECRET'];
 /** Fake values standing in for Secret keys, so the rendered environment can be parsed with each service's schema. */
 const FAKE_SECRET_VALUES: Record<string, string> = {
   DATABASE_URL: 'postgres://audit:fake@postgres.example.invalid:5432/audit',
+  SERVICE_CREDENTIAL_SECRET: 'fake-service-credential-secret-0123456789',
   JWT_ISSUER: 'https://idp.example.invalid/',
   JWT_AUDIENCE: 'audit-ledger',
   JWT_JWKS_URL: 'https://idp.example.invalid/.well-known/jwks.json',
