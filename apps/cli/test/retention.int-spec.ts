@@ -34,7 +34,7 @@ describe('audit-ledger retention / hold', () => {
 
   beforeAll(async () => {
     writeFileSync(pem, h.key.publicKeyPem);
-    env = { DATABASE_URL: process.env.DATABASE_URL, KAFKA_BROKERS: process.env.KAFKA_BROKERS, KAFKA_TOPIC_NAMESPACE: h.namespace, OPENSEARCH_URL: os };
+    env = { DATABASE_URL: process.env.DATABASE_URL, KAFKA_BROKERS: process.env.KAFKA_BROKERS, KAFKA_TOPIC_NAMESPACE: h.namespace, OPENSEARCH_URL: os, SERVICE_CREDENTIAL_SECRET: process.env.SERVICE_CREDENTIAL_SECRET };
     await h.start();
     await h.send(Array.from({ length: 20 }, (_, i) => anAcceptedEvent(tenant, i % 4 === 0 ? { changeId: held } : {})));
     await expectEventually(async () => expect(await checkpointSize(tenant)).toBe(20));

@@ -9,7 +9,7 @@ import type { Client as OpenSearchClient } from '@opensearch-project/opensearch'
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { mintDevToken } from '@audit/auth';
 import { parseEnv } from '@audit/config';
-import type { AuditEventInput } from '@audit/contracts';
+import { AcceptedEvent, serviceProvenance, uuidv7, type AuditEventInput } from '@audit/contracts';
 import { createPool, type Pool } from '@audit/db';
 import { verifyBundle } from '@audit/export-bundle';
 import { createLogger } from '@audit/observability';
@@ -190,7 +190,16 @@ describe('web console in headless Chromium (real ledger, ingest, query)', () => 
     base = await listen(server);
     prodServer = createConsoleServer(parseEnv(ConsoleEnv, { ...consoleEnv, NODE_ENV: 'production' }), logger);
 
-    await emit(tenant, [...changeEvents(changeId), ...otherEvents()]);
+    // The gate's decision is approval-policy's to assert: it reaches the ledger with the service credential,
+    // between the approval and the deployment, as the service would publish it.
+    const story = changeEvents(changeId);
+    const gate = story.findIndex((e) => e.type === 'gate.decided');
+    await emit(tenant, story.slice(0, gate));
+    const at = new Date();
+    await ledger.sendAsService([
+      AcceptedEvent.parse({ ...story[gate], source: { system: 'approval-policy' }, tenant, id: uuidv7(at), receivedAt: at.toISOString(), provenance: serviceProvenance('approval-policy') }),
+    ]);
+    await emit(tenant, [...story.slice(gate + 1), ...otherEvents()]);
     await emit(bulkTenant, bulk);
     await emit(otherTenant, [{ type: 'config.changed', occurredAt: minutesAgo(3), actor: { id: 'mallory', type: 'user', roles: [], teams: [] }, resource: { kind: 'service', id: 'secret-svc', environment: 'prod' } }]);
 

@@ -4,7 +4,7 @@ import { Pool } from 'pg';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { topicName, type AcceptedEvent, type CommittedRecord } from '@audit/contracts';
 import { ensureTopics } from '@audit/kafka';
-import { generateSigningKey, type VerifierKey } from '@audit/ledger-core';
+import { generateSigningKey, parseServiceSecrets, serviceSignedMessage, type VerifierKey } from '@audit/ledger-core';
 import { bootService } from '@audit/testing';
 import { AppModule } from '../src/app.module';
 import { LedgerEnv } from '../src/config';
@@ -47,15 +47,26 @@ export class LedgerHarness {
   }
 
   async send(events: AcceptedEvent[]): Promise<void> {
+    await this.produce(events.map((e) => ({ key: e.tenant, value: JSON.stringify(e) })));
+  }
+
+  private async produce(messages: { key: string; value: string; headers?: Record<string, string> }[]): Promise<void> {
     if (!this.producer) {
       this.producer = this.kafka.producer({ idempotent: true });
       await this.producer.connect();
     }
-    await this.producer.send({
-      topic: topicName('ingested', this.namespace),
-      acks: -1,
-      messages: events.map((e) => ({ key: e.tenant, value: JSON.stringify(e) })),
-    });
+    await this.producer.send({ topic: topicName('ingested', this.namespace), acks: -1, messages });
+  }
+
+  /** As one of our services would: each event with the service credential of this test run (global setup). */
+  async sendAsService(events: AcceptedEvent[]): Promise<void> {
+    const secrets = parseServiceSecrets(process.env.SERVICE_CREDENTIAL_SECRET ?? '');
+    await this.produce(
+      events.map((e) => {
+        const signed = serviceSignedMessage(secrets, e);
+        return { key: e.tenant, value: JSON.stringify(signed.value), headers: signed.headers };
+      }),
+    );
   }
 
   async sendRaw(tenant: string, value: string): Promise<void> {
