@@ -15,7 +15,7 @@ const retryAfter = { 'Retry-After': { description: 'seconds to wait before retry
 const refusals = {
   '400': problem('malformed JSON, a byte-order mark, invalid UTF-8 or a bad parameter'),
   '401': problem('missing, unknown or revoked API key'),
-  '403': problem('the API key may not write this type or source'),
+  '403': problem('the API key may not write this type or source, or the event makes a reserved assertion (a type or source.system only the audit ledger itself may use)'),
   '409': problem('the idempotency key was used with a different request'),
   '413': problem('body too large'),
   '415': problem('content type is not application/json'),
@@ -43,7 +43,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
     info: {
       title: 'Audit ledger — ingest API',
       version: '1',
-      description: `The only door into the audit ledger. Limits: one event ≤ ${EVENT_LIMITS.maxEventBytes} bytes; a batch ≤ ${EVENT_LIMITS.maxBatchEvents} events and ≤ ${EVENT_LIMITS.maxBatchBytes} bytes. Unknown fields are rejected. The tenant comes from the API key, never from the body.`,
+      description: `The only door into the audit ledger. Limits: one event ≤ ${EVENT_LIMITS.maxEventBytes} bytes; a batch ≤ ${EVENT_LIMITS.maxBatchEvents} events and ≤ ${EVENT_LIMITS.maxBatchBytes} bytes. Unknown fields are rejected. The tenant and the provenance (who asserted the event) come from the credential, never from the body.`,
     },
     components: {
       securitySchemes: {
@@ -80,7 +80,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         post: {
           summary: 'GitHub webhook (deployment, deployment_status, workflow_run, pull_request_review)',
           security: [],
-          description: 'Authenticated by X-Hub-Signature-256 with the tenant’s webhook secret (audit-ledger webhook-secret set); X-GitHub-Delivery de-duplicates redeliveries. Other events are acknowledged and not recorded.',
+          description: 'Authenticated by X-Hub-Signature-256 with the tenant’s webhook secret (audit-ledger webhook-secret set); deliveries are de-duplicated by what they assert (review id + state + submitted_at, deployment status id, workflow run id + attempt + status), so a redelivery or a replay under a new X-GitHub-Delivery answers 200 with duplicate: true and records nothing. Other events are acknowledged and not recorded.',
           parameters: [
             { name: 'tenant', in: 'path', required: true, schema: { type: 'string' } },
             { name: 'X-Hub-Signature-256', in: 'header', required: true, schema: { type: 'string' } },
@@ -88,7 +88,11 @@ export function buildOpenApiDocument(): Record<string, unknown> {
             { name: 'X-GitHub-Delivery', in: 'header', required: true, schema: { type: 'string' } },
           ],
           requestBody: { required: true, content: json({ type: 'object' }) },
-          responses: { '202': accepted202('BatchAcceptedResponse'), ...refusals },
+          responses: {
+            '200': { description: 'duplicate: this assertion was recorded before; nothing new was recorded (body: the first ids, duplicate: true)', content: json({ type: 'object' }) },
+            '202': accepted202('BatchAcceptedResponse'),
+            ...refusals,
+          },
         },
       },
       '/v1/adapters/terraform/plan': {
