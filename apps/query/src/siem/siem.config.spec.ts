@@ -15,7 +15,7 @@ const problems = (sinks: unknown): { variable: string; message: string }[] => {
 
 describe('SIEM sink configuration', () => {
   it('is off by default: no SIEM_SINKS means no sink', () => {
-    expect(parseEnv(QueryEnv, {}).SIEM_SINKS).toEqual([]);
+    expect(parseEnv(QueryEnv, { SERVICE_CREDENTIAL_SECRET: 's'.repeat(32) }).SIEM_SINKS).toEqual([]);
   });
 
   it('fills defaults and appends the HEC event path to a bare HEC URL', () => {
