@@ -1,12 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createPool } from '@audit/db';
+import { ensureServiceCredential } from '@audit/testing';
 
-/** The services of one run share a service credential, as one deployment's do (README, "Service credential"). */
-const RUN_SERVICE_SECRET = process.env.SERVICE_CREDENTIAL_SECRET ?? randomBytes(32).toString('base64url');
 
 export const REPO_ROOT = join(__dirname, '..', '..');
 const NODE_ARGS = ['-r', '@swc-node/register'];
@@ -104,7 +102,7 @@ export class ServiceProcess {
     const program = this.runtimeDir ? [join(this.runtimeDir, 'apps', this.name, 'src/main.js')] : [...NODE_ARGS, join(REPO_ROOT, 'apps', this.name, 'src/main.ts')];
     const child = spawn(process.execPath, [...this.nodeFlags, ...program], {
       cwd: REPO_ROOT,
-      env: { SERVICE_CREDENTIAL_SECRET: RUN_SERVICE_SECRET, ...process.env, ...this.env, PORT: String(this.port), HOST: '127.0.0.1' },
+      env: { SERVICE_CREDENTIAL_SECRET: ensureServiceCredential(), ...process.env, ...this.env, PORT: String(this.port), HOST: '127.0.0.1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout?.pipe(log, { end: false });

@@ -10,6 +10,7 @@ import { createKafka, ensureTopics } from '@audit/kafka';
 import { createLogger } from '@audit/observability';
 import { IngestEnv } from '../src/config';
 import { createIngestApp } from '../src/ingest.app';
+import { ensureServiceCredential } from '@audit/testing';
 
 /**
  * Accepted events/s through the whole ingest path (HTTP → auth → validation → idempotency row in
@@ -56,6 +57,7 @@ async function timed(fn: () => Promise<void>): Promise<number> {
 }
 
 async function main(): Promise<void> {
+  ensureServiceCredential();
   const namespace = `bench-${randomBytes(3).toString('hex')}`;
   const config = parseEnv(IngestEnv, {
     ...process.env,

@@ -7,7 +7,7 @@ import { topicName } from '@audit/contracts';
 import { ensureTopics } from '@audit/kafka';
 import { canonicalize, generateSigningKey } from '@audit/ledger-core';
 import { verifyTenantLedger } from '@audit/ledger-store';
-import { anAcceptedEvent, bootService } from '@audit/testing';
+import { anAcceptedEvent, bootService, ensureServiceCredential } from '@audit/testing';
 import { AppModule } from '../src/app.module';
 import { LedgerEnv } from '../src/config';
 
@@ -24,6 +24,7 @@ function arg(name: string, fallback: number): number {
 }
 
 async function main(): Promise<void> {
+  ensureServiceCredential();
   const events = arg('events', 100_000);
   const tenantCount = arg('tenants', 8);
   const partitions = arg('partitions', 3);

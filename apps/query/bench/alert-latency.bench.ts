@@ -12,6 +12,7 @@ import { createLogger } from '@audit/observability';
 import { verifyWebhook } from '../src/alerting/notifications/webhook-signature';
 import { QueryEnv } from '../src/config';
 import { createQueryApp } from '../src/query.app';
+import { ensureServiceCredential } from '@audit/testing';
 
 /**
  * committed → webhook-received latency under a steady load: boots the query service with alerting on a
@@ -28,6 +29,7 @@ const RATE = Number(values.rate);
 const SECONDS = Number(values.seconds);
 
 async function main(): Promise<void> {
+  ensureServiceCredential();
   const ns = `abench-${randomBytes(3).toString('hex')}`;
   const tenant = `bench-alert-${randomBytes(3).toString('hex')}`;
   const secret = randomBytes(32).toString('hex');

@@ -9,6 +9,7 @@ import { OpenSearchEventsProjector } from '../src/projections/opensearch/opensea
 import { QueryEnv } from '../src/config';
 import { createQueryApp } from '../src/query.app';
 import { OPENSEARCH, OpenSearchClient } from '@audit/service-shell';
+import { ensureServiceCredential } from '@audit/testing';
 
 /**
  * committed → searchable latency under a steady load: boots the query service (OpenSearch projector
@@ -24,6 +25,7 @@ const RATE = Number(values.rate);
 const SECONDS = Number(values.seconds);
 
 async function main(): Promise<void> {
+  ensureServiceCredential();
   const ns = `qbench-${randomBytes(3).toString('hex')}`;
   const prefix = `qbench${randomBytes(3).toString('hex')}-events`;
   const config = parseEnv(QueryEnv, { ...process.env, LOG_LEVEL: 'warn', KAFKA_TOPIC_NAMESPACE: ns, OPENSEARCH_INDEX_PREFIX: prefix, QUERY_CONSUMER_GROUP_PREFIX: ns, QUERY_PROJECTORS: 'opensearch' });

@@ -2,3 +2,4 @@ export * from './expect-eventually';
 export * from './builders';
 export * from './infrastructure';
 export * from './service-smoke';
+export * from './service-credential';

@@ -4,7 +4,7 @@ import { mintDevToken } from '@audit/auth';
 import { topicName, uuidv7, type AcceptedEvent, type AuditEventInput } from '@audit/contracts';
 import { ensureTopics } from '@audit/kafka';
 import { generateSigningKey } from '@audit/ledger-core';
-import { aDigest, bootService, expectEventually } from '@audit/testing';
+import { aDigest, bootService, ensureServiceCredential, expectEventually } from '@audit/testing';
 import { migrateAll } from '@audit/tools/migrations';
 import { AppModule as LedgerModule } from '../../../ledger/src/app.module';
 import { LedgerEnv } from '../../../ledger/src/config';
@@ -31,6 +31,7 @@ export interface GateBenchResult {
 export async function runGateBench({ requests, concurrency, changes }: { requests: number; concurrency: number; changes: number }): Promise<GateBenchResult> {
   process.env.DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/audit_test';
   process.env.KAFKA_BROKERS ??= '127.0.0.1:9092';
+  ensureServiceCredential();
   await migrateAll(process.env.DATABASE_URL);
 
   const namespace = `bench${randomBytes(3).toString('hex')}`;

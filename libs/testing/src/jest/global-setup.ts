@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { startInfrastructure } from '../infrastructure';
+import { ensureServiceCredential } from '../service-credential';
 import { migrateAll } from '@audit/tools/migrations';
 
 /**
@@ -13,7 +13,7 @@ export default async function globalSetup(): Promise<void> {
   process.env.DATABASE_URL = infra.databaseUrl;
   process.env.OPENSEARCH_URL = infra.opensearchUrl;
   // One service credential per test run, like one per deployment: the services and the ledger share it.
-  process.env.SERVICE_CREDENTIAL_SECRET ??= randomBytes(32).toString('base64url');
+  ensureServiceCredential();
   await migrateAll(infra.databaseUrl);
   process.stdout.write(
     `\n[integration] real infrastructure via ${infra.via}: kafka=${infra.kafkaBrokers} postgres=${redact(infra.databaseUrl)} opensearch=${infra.opensearchUrl}\n`,
