@@ -55,12 +55,13 @@ describe('adapters on real samples (real Kafka and Postgres)', () => {
       expect(published(ids)[0]).toMatchObject({ type, tenant, source: { system: 'github' } });
     });
 
-    it('a redelivery (same X-GitHub-Delivery) is recorded once', async () => {
+    it('a redelivery (same X-GitHub-Delivery) is recorded once: 200 duplicate', async () => {
       const body = fixture('github/workflow_run.completed.json');
       const delivery = randomUUID();
       const first = await deliver('workflow_run', body, delivery);
       const again = await deliver('workflow_run', body, delivery);
-      expect(again.json()).toEqual(first.json());
+      expect(again.statusCode).toBe(200);
+      expect(again.json()).toEqual({ ...first.json(), duplicate: true });
       const { ids } = first.json<{ ids: string[] }>();
       await expectEventually(() => expect(published(ids)).toHaveLength(1));
     });

@@ -68,7 +68,7 @@ export interface Emitter {
 
 export async function anEmitter(pool: Pool, spec: Partial<NewApiKey> = {}): Promise<Emitter> {
   const tenant = spec.tenant ?? aTenant();
-  const key = await createApiKey(pool, { tenant, sources: spec.sources ?? [], types: spec.types ?? [] });
+  const key = await createApiKey(pool, { tenant, sources: spec.sources ?? [], types: spec.types ?? [], scopes: spec.scopes ?? [] });
   return { tenant, token: key.token, keyId: key.keyId };
 }
 
