@@ -69,6 +69,11 @@ export class LedgerHarness {
     );
   }
 
+  /** One event with the headers given (e.g. a forged credential). */
+  async produceSigned(event: AcceptedEvent, headers: Record<string, string>): Promise<void> {
+    await this.produce([{ key: event.tenant, value: JSON.stringify(event), headers }]);
+  }
+
   async sendRaw(tenant: string, value: string): Promise<void> {
     if (!this.producer) {
       this.producer = this.kafka.producer({ idempotent: true });
