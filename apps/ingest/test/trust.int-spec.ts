@@ -220,7 +220,7 @@ describe('trust: every record says who asserted it, and only the system asserts 
       return AcceptedEvent.parse({ ...anEventInput({ type: 'gate.decided', outcome: 'allowed', source: { system: 'approval-policy' } }), tenant, id: uuidv7(now), receivedAt: now.toISOString(), ...extra });
     };
 
-    it('is not appended without a valid service credential: the ledger dead-letters it with the reason', async () => {
+    it('is not appended without a valid service credential: dead-lettered with the reason, the attempt recorded', async () => {
       const tenant = aTenant('raw');
       const bare = gate(tenant);
       const claimed = gate(tenant, { provenance: serviceProvenance('approval-policy') });
@@ -232,15 +232,24 @@ describe('trust: every record says who asserted it, and only the system asserts 
       const genuine = gate(tenant, { provenance: serviceProvenance('approval-policy') });
       await ledger.sendAsService([genuine]);
 
-      await expectEventually(async () => expect((await committed(tenant)).map((e) => e.id)).toEqual([genuine.id]), { timeoutMs: 30_000 });
+      // The ledger holds the genuine one and, for each refused message, only the record of the attempt.
+      const refusedIds = [bare.id, claimed.id, forgedKey.id, claimed.id];
+      const events = await expectEventually(async () => {
+        const all = await committed(tenant);
+        expect(all.map((e) => e.type)).toEqual(['ledger.append_failed', 'ledger.append_failed', 'ledger.append_failed', 'ledger.append_failed', 'gate.decided']);
+        return all;
+      }, { timeoutMs: 30_000 });
+      expect(events.at(-1)?.id).toBe(genuine.id);
+      expect(events.filter((e) => refusedIds.includes(e.id))).toEqual([]);
+      expect(events.slice(0, 4).map((e) => [e.details?.eventId, e.provenance?.id, e.reason])).toEqual(
+        refusedIds.map((id, i) => [id, 'ledger', expect.stringMatching(i === 3 ? /service-credential: .*does not match/ : /service-credential: .*none sent/)]),
+      );
       await expectEventually(() => {
         const letters = dlq.json<{ reason: string; originalValue: string; service: string }>().filter((d) => d.service === 'ledger');
         const refused = letters.map((d) => ({ id: (JSON.parse(Buffer.from(d.originalValue, 'base64').toString('utf8')) as { id: string }).id, reason: d.reason }));
-        for (const id of [bare.id, claimed.id, forgedKey.id]) expect(refused).toContainEqual({ id, reason: expect.stringMatching(/^service-credential: .*none sent/) });
-        expect(refused.filter((r) => r.id === claimed.id)).toContainEqual({ id: claimed.id, reason: expect.stringMatching(/does not match/) });
+        for (const id of [bare.id, claimed.id, forgedKey.id]) expect(refused).toContainEqual({ id, reason: expect.stringMatching(/service-credential: .*none sent/) });
+        expect(refused).toContainEqual({ id: claimed.id, reason: expect.stringMatching(/service-credential: .*does not match/) });
       }, { timeoutMs: 30_000 });
-      // Nothing of it reached the committed topic's consumers either: the ledger holds only the genuine one.
-      expect((await committed(tenant)).map((e) => e.id)).toEqual([genuine.id]);
     });
   });
 

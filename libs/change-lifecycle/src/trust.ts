@@ -33,6 +33,8 @@ export function assertedBy(p: Provenance | undefined): string {
       return `workload token ${p.id}${via}`;
     case 'webhook':
       return `webhook ${p.id}${via}`;
+    case 'intake':
+      return `intake topic ${p.id}`;
     case 'service':
       return `service ${p.id}`;
   }

@@ -21,6 +21,9 @@ export const RESERVED_EVENT_TYPES = [
   // administrative acts recorded by the CLI
   'retention.applied',
   'legal_hold.changed',
+  'ledger.position_reset',
+  // the ledger's own record of an event it could not append
+  'ledger.append_failed',
 ] as const satisfies readonly EventType[];
 
 /**
@@ -28,7 +31,7 @@ export const RESERVED_EVENT_TYPES = [
  * EventType union) so this list can name a type before the schema knows it; once it is in EVENT_TYPES an
  * emitter could send it, and then it is already reserved.
  */
-export const RESERVED_SYSTEM_EVENT_TYPES = ['ledger.append_failed', 'ledger.verification_failed', 'ledger.stalled', 'alert.acknowledged', 'alert.resolved'] as const;
+export const RESERVED_SYSTEM_EVENT_TYPES = ['ledger.verification_failed', 'ledger.stalled', 'alert.acknowledged', 'alert.resolved'] as const;
 
 /** `source.system` values our own services and tools stamp on the events they emit. */
 export const RESERVED_SOURCE_SYSTEMS = [

@@ -1,7 +1,8 @@
 import { serviceProvenance } from '@audit/contracts';
 import { serviceSignedMessage } from '@audit/ledger-core';
 import { anAcceptedEvent } from '@audit/testing';
-import { firstUncredentialed } from './service-credential.check';
+import { classifyAppendError } from './append-errors';
+import { assertServiceCredentials, firstUncredentialed, UncredentialedEventError } from './service-credential.check';
 
 const secrets = ['k'.repeat(32)];
 const tenant = 'acme';
@@ -29,5 +30,24 @@ describe('firstUncredentialed', () => {
     expect(firstUncredentialed([record(signed.value, signed.headers)], secrets)).toBeUndefined();
     const edited = { ...signed.value, outcome: 'denied' as const };
     expect(firstUncredentialed([record(signed.value, signed.headers, '1'), record(edited, signed.headers, '2')], secrets)?.offset).toBe('2');
+  });
+});
+
+describe('assertServiceCredentials', () => {
+  it('throws a record-level error, so the pipeline isolates that one event and appends the rest', () => {
+    const gate = anAcceptedEvent(tenant, { type: 'gate.decided', outcome: 'allowed' });
+    let thrown: unknown;
+    try {
+      assertServiceCredentials([record(gate)], secrets);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(UncredentialedEventError);
+    expect(classifyAppendError(thrown)).toBe('record');
+    expect(() => assertServiceCredentials([record(anAcceptedEvent(tenant))], secrets)).not.toThrow();
+  });
+
+  it('leaves messages that are not accepted events to the append (recorded as invalid there)', () => {
+    expect(firstUncredentialed([{ value: { tenant, id: 'x', type: 'gate.decided' }, offset: '1', headers: {} }], secrets)).toBeUndefined();
   });
 });
