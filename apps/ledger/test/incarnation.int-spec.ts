@@ -72,7 +72,7 @@ describe('the fence knows its topic', () => {
     const code = await runCli(['ledger', 'reset-position', '--partition', '0', '--to', '0', '--by', 'ops@example.com', '--reason', 'topic recreated in the test', '--tenant', logTenant], {
       stdout: (s) => void out.push(s),
       stderr: (s) => void err.push(s),
-      env: { DATABASE_URL: process.env.DATABASE_URL, KAFKA_BROKERS: process.env.KAFKA_BROKERS, KAFKA_TOPIC_NAMESPACE: h.namespace },
+      env: { DATABASE_URL: process.env.DATABASE_URL, KAFKA_BROKERS: process.env.KAFKA_BROKERS, KAFKA_TOPIC_NAMESPACE: h.namespace, SERVICE_CREDENTIAL_SECRET: process.env.SERVICE_CREDENTIAL_SECRET },
     });
     expect([code, err.join('')]).toEqual([0, '']);
     expect(out.join('')).toContain('position 5 → 0');

@@ -5,7 +5,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { topicName, uuidv7, type AcceptedEvent, type AuditEventInput, type CommittedRecord, type Provenance } from '@audit/contracts';
 import { mintDevToken, type Principal } from '@audit/auth';
 import { ensureTopics } from '@audit/kafka';
-import { generateSigningKey } from '@audit/ledger-core';
+import { generateSigningKey, parseServiceSecrets, serviceSignedMessage } from '@audit/ledger-core';
 import { aTenant, bootService, expectEventually } from '@audit/testing';
 import { AppModule as LedgerModule } from '../../../ledger/src/app.module';
 import { LedgerEnv } from '../../../ledger/src/config';
@@ -86,7 +86,9 @@ export class ApprovalHarness {
       this.producer = this.kafka.producer({ idempotent: true });
       await this.producer.connect();
     }
-    await this.producer.send({ topic: topicName('ingested', this.namespace), acks: -1, messages: [{ key: this.tenant, value: JSON.stringify(event) }] });
+    // A provenance is what ingest stamps, and ingest signs it with the service credential: so does this.
+    const headers = provenance ? serviceSignedMessage(parseServiceSecrets(process.env.SERVICE_CREDENTIAL_SECRET ?? ''), event).headers : undefined;
+    await this.producer.send({ topic: topicName('ingested', this.namespace), acks: -1, messages: [{ key: this.tenant, value: JSON.stringify(event), ...(headers ? { headers } : {}) }] });
     return event;
   }
 
