@@ -123,6 +123,20 @@ describe('trust: every record says who asserted it, and only the system asserts 
       expect(events.at(-1)?.provenance).toEqual({ kind: 'api_key', id: emitter.keyId, auth: 'api-key', scopes: ['approvals'], via: 'http' });
     });
 
+    it('the Terraform adapter: the API key, through its door', async () => {
+      const emitter = await anEmitter(ledger.pool);
+      const res = await ingest.inject({
+        method: 'POST',
+        url: '/v1/adapters/terraform/plan?changeId=CHG-trust-tf&environment=prod',
+        payload: fixture('terraform/plan_with_iam_policies.json'),
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${emitter.token}` },
+      });
+      expect(res.statusCode).toBe(202);
+      const [id] = res.json<{ ids: string[] }>().ids;
+      const events = await settled(emitter);
+      expect(events.find((e) => e.id === id)).toMatchObject({ type: 'plan.created', provenance: { kind: 'api_key', id: emitter.keyId, auth: 'api-key', scopes: [], via: 'terraform' } });
+    });
+
     it('a GitHub webhook: the verified delivery', async () => {
       const tenant = aTenant('ghp');
       const secret = `s-${randomUUID()}`;
