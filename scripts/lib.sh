@@ -9,6 +9,11 @@ declare -A SERVICE_MAIN=([ingest]=apps/ingest/src/main.ts [approval-policy]=apps
   [ledger]=apps/ledger/src/main.ts [query]=apps/query/src/main.ts [console]=apps/console/server/main.ts)
 declare -A SERVICE_READY=([ingest]=/readyz [approval-policy]=/readyz [ledger]=/readyz [query]=/readyz [console]=/healthz)
 export NX_DAEMON=false NX_NO_CLOUD=true
+# The project's own Node (the pinned devDependency `node`, the major the image ships) comes first, so every
+# `node`, `npx` and `#!/usr/bin/env node` below runs on it and not on the machine's. npm itself may run on
+# the machine's Node: it only installs.
+export PATH="$ROOT/node_modules/.bin:$PATH"
+REQUIRED_NODE_MAJOR=24
 
 log() { printf '[%s] %s\n' "$(basename "$0" .sh)" "$*"; }
 
@@ -18,6 +23,19 @@ ensure_packages() {
     log "installing npm packages (npm ci)"
     (cd "$ROOT" && npm ci --no-audit --no-fund)
   fi
+}
+
+# Says which Node runs the project and stops when it is not the supported major: what runs here must be
+# what the image ships (deploy/docker/service.Dockerfile) and what CI tested.
+require_node() {
+  local version
+  version=$(node --version 2>/dev/null || echo none)
+  if [ "${version%%.*}" != "v$REQUIRED_NODE_MAJOR" ]; then
+    log "Node $version at $(command -v node || echo '(none on PATH)') runs here, but the project runs on Node $REQUIRED_NODE_MAJOR;"
+    log "it comes with the packages (devDependency \"node\" in package.json): run npm ci, then try again"
+    return 1
+  fi
+  log "Node $version ($(command -v node))"
 }
 
 infra_running() {

@@ -4,6 +4,7 @@
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 ensure_packages
+require_node
 [ "${INFRA_EXTERNAL:-0}" = "1" ] || node deploy/local/infra.mjs up
 if [ -f "$LOCAL_DIR/infra.env" ] && [ "${INFRA_EXTERNAL:-0}" != "1" ]; then
   set -a; source "$LOCAL_DIR/infra.env"; set +a

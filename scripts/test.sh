@@ -4,6 +4,7 @@
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 ensure_packages
+require_node
 
 started_infra=0
 if [ "${INFRA_EXTERNAL:-0}" != "1" ] && ! infra_running; then

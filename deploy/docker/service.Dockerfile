@@ -10,8 +10,9 @@
 # development and rewrites the @audit/* aliases; deploy/k8s/manifests.spec.ts checks that every require
 # in its output resolves.
 #
-# Base image: Node 24 LTS (Node 20 reached end of life in April 2026; package.json's engines allow
-# >=22.12). Pinned by exact version tag. No digest is pinned because none could be read from a source
+# Base image: Node 24 LTS, the same version as the devDependency `node` in package.json that development,
+# the tests and CI run on (deploy/docker/node-version.spec.ts holds the two together). Pinned by exact
+# version tag. No digest is pinned because none could be read from a source
 # we trust from here; at release, resolve it once and pass it, so the build cannot drift:
 #   docker buildx imagetools inspect node:24.20.0-trixie-slim   # -> Digest: sha256:…
 #   docker build --build-arg NODE_IMAGE=node:24.20.0-trixie-slim@sha256:<digest> …
@@ -21,7 +22,9 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 COPY apps/cli/package.json apps/cli/package.json
-RUN npm ci --no-audit --no-fund
+# --ignore-scripts: the one install script package.json allows is the devDependency `node`'s, which
+# fetches a Node binary this image already has.
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.base.json .swcrc ./
 COPY libs ./libs
 COPY apps ./apps
