@@ -47,7 +47,8 @@ for svc in "${SERVICES[@]}"; do
       log "$svc exited; last lines of its log:"; tail -n 20 "$LOCAL_DIR/logs/$svc.log"; exit 1
     fi
     if [ $SECONDS -ge $deadline ]; then
-      log "$svc not ready after ${START_TIMEOUT_S:-120}s: $(curl -sS "$url" 2>&1 | head -c 400)"; exit 1
+      log "$svc not ready after ${START_TIMEOUT_S:-120}s: $(curl -sS "$url" 2>&1 | head -c 400)"
+      log "last lines of its log:"; tail -n 20 "$LOCAL_DIR/logs/$svc.log"; exit 1
     fi
     sleep 1
   done

@@ -28,6 +28,9 @@ export interface ApprovalPolicyOverrides {
   clock?: Clock;
 }
 
+/** The connections this service opens and waits for at start (main.ts), and that decide its readiness. */
+export const USES = { postgres: true, kafka: true, opensearch: false };
+
 /** Risk-based approvals as code and the deploy gate; its decisions are audit events too. */
 @Module({})
 export class AppModule {
@@ -70,7 +73,7 @@ export class AppModule {
           logger,
           config,
           serviceConfig: config,
-          uses: { postgres: true, kafka: true, opensearch: false },
+          uses: USES,
         }),
       ],
       controllers: [PublishPolicyHttpController, RecordApprovalHttpController, DecideGateHttpController],

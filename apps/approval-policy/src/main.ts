@@ -1,14 +1,17 @@
 import 'reflect-metadata';
 import { loadConfigOrExit } from '@audit/config';
 import { createLogger, initTracing } from '@audit/observability';
+import { awaitDependencies } from '@audit/service-shell';
 import { startHttpService } from '@audit/observability/nest';
-import { AppModule } from './app.module';
+import { AppModule, USES } from './app.module';
 import { ApprovalPolicyEnv } from './config';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit('approval-policy', ApprovalPolicyEnv);
   const logger = createLogger('approval-policy', config.LOG_LEVEL);
   initTracing('approval-policy', { ...(config.OTEL_EXPORTER_OTLP_ENDPOINT ? { otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT } : {}) });
+  // Kafka, Postgres or OpenSearch not up yet (a machine starting, a broker restarting): wait, saying so.
+  await awaitDependencies({ service: 'approval-policy', logger, config, uses: USES });
   await startHttpService({ module: AppModule.forRoot(config, logger), logger, host: config.HOST, port: config.PORT });
 }
 

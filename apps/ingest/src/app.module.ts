@@ -26,6 +26,9 @@ export interface IngestOverrides {
   newId?: IdGenerator;
 }
 
+/** The connections this service opens and waits for at start (main.ts), and that decide its readiness. */
+export const USES = { postgres: true, kafka: true, opensearch: false };
+
 /** The only door in: authenticates emitters, validates events and hands them to Kafka. */
 @Module({})
 export class AppModule {
@@ -81,7 +84,7 @@ export class AppModule {
           logger,
           config,
           serviceConfig: config,
-          uses: { postgres: true, kafka: true, opensearch: false },
+          uses: USES,
         }),
       ],
       controllers: [DocsHttpController, AcceptEventsHttpController, GithubWebhookHttpController, TerraformPlanHttpController, K8sAuditHttpController],

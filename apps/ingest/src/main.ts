@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { loadConfigOrExit } from '@audit/config';
 import { createPool, runMigrations } from '@audit/db';
 import { createLogger, initTracing } from '@audit/observability';
+import { awaitDependencies } from '@audit/service-shell';
+import { USES } from './app.module';
 import { IngestEnv } from './config';
 import { createIngestApp } from './ingest.app';
 
@@ -10,6 +12,8 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit('ingest', IngestEnv);
   const logger = createLogger('ingest', config.LOG_LEVEL);
   initTracing('ingest', { ...(config.OTEL_EXPORTER_OTLP_ENDPOINT ? { otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT } : {}) });
+  // Kafka, Postgres or OpenSearch not up yet (a machine starting, a broker restarting): wait, saying so.
+  await awaitDependencies({ service: 'ingest', logger, config, uses: USES });
   if (config.MIGRATE_ON_START) {
     const pool = createPool(config.DATABASE_URL, { max: 1 });
     try {

@@ -12,6 +12,9 @@ import { LedgerProofsService } from './proofs/ledger-proofs.service';
 
 export type LedgerConfig = z.output<z.ZodObject<typeof LedgerEnv>>;
 
+/** The connections this service opens and waits for at start (main.ts), and that decide its readiness. */
+export const USES = { postgres: true, kafka: true, opensearch: false };
+
 /** The single writer of the tamper-evident, append-only ledger, and its proof API. */
 @Module({})
 export class AppModule {
@@ -24,7 +27,7 @@ export class AppModule {
           logger,
           config,
           serviceConfig: config,
-          uses: { postgres: true, kafka: true, opensearch: false },
+          uses: USES,
           dbRole: config.LEDGER_DB_ROLE,
         }),
       ],

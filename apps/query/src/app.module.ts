@@ -28,6 +28,9 @@ export interface QueryOverrides {
   newId?: IdGenerator;
 }
 
+/** The connections this service opens and waits for at start (main.ts), and that decide its readiness. */
+export const USES = { postgres: true, kafka: true, opensearch: true };
+
 /** The read side: projections, search, change stories (alerting and exports come later, issue 8). */
 @Module({})
 export class AppModule {
@@ -71,7 +74,7 @@ export class AppModule {
           logger,
           config,
           serviceConfig: config,
-          uses: { postgres: true, kafka: true, opensearch: true },
+          uses: USES,
         }),
       ],
       controllers: [SearchEventsHttpController, ChangeStoryHttpController, ListChangesHttpController, ProjectionStatusHttpController, ...ALERTING_CONTROLLERS, ...EXPORT_CONTROLLERS],

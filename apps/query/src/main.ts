@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { loadConfigOrExit } from '@audit/config';
 import { createLogger, initTracing } from '@audit/observability';
+import { awaitDependencies } from '@audit/service-shell';
+import { USES } from './app.module';
 import { QueryEnv } from './config';
 import { createQueryApp } from './query.app';
 
@@ -8,6 +10,8 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit('query', QueryEnv);
   const logger = createLogger('query', config.LOG_LEVEL);
   initTracing('query', { ...(config.OTEL_EXPORTER_OTLP_ENDPOINT ? { otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT } : {}) });
+  // Kafka, Postgres or OpenSearch not up yet (a machine starting, a broker restarting): wait, saying so.
+  await awaitDependencies({ service: 'query', logger, config, uses: USES });
   const app = await createQueryApp(config, logger);
   await app.listen(config.PORT, config.HOST);
   logger.info({ url: `http://${config.HOST}:${config.PORT}` }, 'listening');

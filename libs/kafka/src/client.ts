@@ -37,7 +37,14 @@ export function kafkaConnectionOptions(security: KafkaSecurity): Pick<KafkaConfi
   return options;
 }
 
-export function createKafka(options: { brokers: string[]; clientId: string; logger: Logger; security?: KafkaSecurity }): Kafka {
+export function createKafka(options: {
+  brokers: string[];
+  clientId: string;
+  logger: Logger;
+  security?: KafkaSecurity;
+  /** kafkajs' own retries of one request (default 8); a caller with its own retry loop asks for fewer. */
+  retries?: number;
+}): Kafka {
   // We always key by tenant, so the default partitioner's change in kafkajs 2 does not concern us.
   process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
   const kafkaLogger = options.logger.child({ component: 'kafkajs' });
@@ -47,7 +54,7 @@ export function createKafka(options: { brokers: string[]; clientId: string; logg
     ...kafkaConnectionOptions(options.security ?? {}),
     connectionTimeout: 3_000,
     requestTimeout: 30_000,
-    retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5_000 },
+    retry: { initialRetryTime: 200, retries: options.retries ?? 8, maxRetryTime: 5_000 },
     logLevel: logLevel.WARN,
     logCreator:
       () =>
