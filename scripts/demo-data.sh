@@ -6,10 +6,26 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 tenant=demo
 key_file="$LOCAL_DIR/demo-api-key"
+ingest_url="http://127.0.0.1:${SERVICE_PORT[ingest]}"
+new_demo_key() {
+  npx audit-ledger apikey create --tenant "$tenant" --description "demo data (npm start)" | sed -n 's/^apiKey: *//p' > "$key_file.tmp"
+  [ -s "$key_file.tmp" ] || { log "could not create the demo API key"; exit 1; }
+  mv "$key_file.tmp" "$key_file"
+}
+# The HTTP status ingest gives this key: an empty body is refused after authentication (400) and records
+# nothing, while a key the database does not hold is refused first (401).
+key_status() {
+  curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $(cat "$key_file")" \
+    -H 'Content-Type: application/json' --data '{}' "$ingest_url/v1/events" || true
+}
 if [ ! -s "$key_file" ]; then
-  npx audit-ledger apikey create --tenant "$tenant" --description "demo data (npm start)" | sed -n 's/^apiKey: *//p' > "$key_file"
+  new_demo_key
+elif [ "$(key_status)" = 401 ]; then
+  # .local/ outlived the database (it was recreated or reset): the saved key is unknown there.
+  log "the saved demo API key (${key_file#$ROOT/}) is unknown or revoked in this database (was it recreated?): creating a new one"
+  new_demo_key
 fi
-export AUDIT_LEDGER_URL="http://127.0.0.1:${SERVICE_PORT[ingest]}" AUDIT_LEDGER_API_KEY="$(cat "$key_file")"
+export AUDIT_LEDGER_URL="$ingest_url" AUDIT_LEDGER_API_KEY="$(cat "$key_file")"
 
 admin_token=$(node -r @swc-node/register tools/dev-token.ts --tenant "$tenant" --role admin --sub demo-admin)
 AUDIT_POLICY_URL="http://127.0.0.1:${SERVICE_PORT[approval-policy]}" AUDIT_POLICY_TOKEN="$admin_token" \
