@@ -3,7 +3,11 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LOCAL_DIR="${AUDIT_LOCAL_DIR:-$ROOT/.local}"
 SERVICES=(ingest approval-policy ledger query console)
-declare -A SERVICE_PORT=([ingest]=3001 [approval-policy]=3002 [ledger]=3003 [query]=3004 [console]=3005)
+# AUDIT_PORT_BASE moves all five (3001-3005 by default), so a second stack (the start smoke tried beside a
+# running one) fits on one machine; with KAFKA_PORT, OPENSEARCH_PORT and AUDIT_LOCAL_DIR for the infrastructure.
+PORT_BASE="${AUDIT_PORT_BASE:-3000}"
+declare -A SERVICE_PORT=([ingest]=$((PORT_BASE + 1)) [approval-policy]=$((PORT_BASE + 2)) [ledger]=$((PORT_BASE + 3))
+  [query]=$((PORT_BASE + 4)) [console]=$((PORT_BASE + 5)))
 # How each is started: the console serves a built bundle from its own small server.
 declare -A SERVICE_MAIN=([ingest]=apps/ingest/src/main.ts [approval-policy]=apps/approval-policy/src/main.ts
   [ledger]=apps/ledger/src/main.ts [query]=apps/query/src/main.ts [console]=apps/console/server/main.ts)

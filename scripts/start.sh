@@ -28,6 +28,9 @@ log "building the web console"
 npx vite build --config apps/console/vite.config.mjs --logLevel warn
 
 mkdir -p "$LOCAL_DIR/run" "$LOCAL_DIR/logs"
+# Where query and the console find the ledger and query (their defaults are the default ports).
+export LEDGER_PUBLIC_URL="${LEDGER_PUBLIC_URL:-http://127.0.0.1:${SERVICE_PORT[ledger]}}" QUERY_PUBLIC_URL="${QUERY_PUBLIC_URL:-http://127.0.0.1:${SERVICE_PORT[query]}}"
+export LEDGER_URL="${LEDGER_URL:-http://127.0.0.1:${SERVICE_PORT[ledger]}}" QUERY_URL="${QUERY_URL:-http://127.0.0.1:${SERVICE_PORT[query]}}"
 for svc in "${SERVICES[@]}"; do
   pidfile="$LOCAL_DIR/run/$svc.pid"
   if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
