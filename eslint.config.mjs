@@ -1,11 +1,13 @@
+import js from '@eslint/js';
 import nx from '@nx/eslint-plugin';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 const IO_MODULES = ['fs', 'node:fs', 'fs/promises', 'node:fs/promises', 'net', 'node:net', 'http', 'node:http', 'https', 'node:https', 'child_process', 'node:child_process', 'dgram', 'node:dgram'];
 const FRAMEWORKS = ['@nestjs/*', 'fastify', 'kafkajs', 'pg', '@opensearch-project/*', 'pino', 'prom-client'];
 
 export default [
-  { ignores: ['**/node_modules/**', '**/dist/**', '.local/**', '.nx/**', 'coverage/**', '**/*.js', '**/*.mjs'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', '.local/**', '.nx/**', 'coverage/**'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
@@ -46,6 +48,24 @@ export default [
     rules: {
       'no-restricted-imports': ['error', { paths: IO_MODULES.map((name) => ({ name, message: 'the pure core (ledger-core, change-lifecycle) does no I/O' })) }],
     },
+  },
+  {
+    // Plain JavaScript run by Node directly: the launcher (it must work before npm install, so node:
+    // builtins only), the bin, the jest and vite configs. ES modules and CommonJS each get their globals.
+    files: ['**/*.mjs', '**/*.js'],
+    ...js.configs.recommended,
+    languageOptions: { ecmaVersion: 2024, globals: { ...globals.node } },
+    rules: {
+      ...js.configs.recommended.rules,
+      '@typescript-eslint/no-require-imports': 'off',
+      // typescript-eslint's rule below reports the same findings; one report each.
+      'no-unused-vars': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+    },
+  },
+  {
+    files: ['**/*.js'],
+    languageOptions: { sourceType: 'commonjs' },
   },
   {
     // Tests and benchmark scripts may use anything the testing lib offers.
