@@ -4,8 +4,8 @@
 # the search API, the console answering, then `npm stop` and no process or port of ours left. Times each
 # step. Exits non-zero when any of it fails, after stopping whatever it started.
 #
-# Locally, beside a running stack: AUDIT_LOCAL_DIR=/tmp/smoke AUDIT_PORT_BASE=13000 KAFKA_PORT=19092 \
-#   KAFKA_CONTROLLER_PORT=19093 OPENSEARCH_PORT=19200 bash scripts/start-smoke.sh
+# Locally, beside a running stack: AUDIT_LOCAL_DIR=/tmp/smoke AUDIT_PORT_BASE=23000 KAFKA_PORT=29092 \
+#   KAFKA_CONTROLLER_PORT=29093 OPENSEARCH_PORT=29200 bash scripts/start-smoke.sh
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 set +e
