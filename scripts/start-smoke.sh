@@ -25,7 +25,7 @@ if [ -d "$LOCAL_DIR/data" ] || [ -e "$LOCAL_DIR/demo-api-key" ]; then
   exit 1
 fi
 for port in "${OUR_PORTS[@]}"; do
-  port_open "$port" && { log "port $port is taken before the start: another stack runs here (see the usage above to move ours)"; exit 1; }
+  port_open "$port" && { log "port $port is taken before the start: another stack runs here (to move ours, see the top of scripts/start-smoke.sh)"; exit 1; }
 done
 
 stopped=0
@@ -40,8 +40,9 @@ trap stop_all EXIT
 
 log "npm start from an empty ${LOCAL_DIR#$ROOT/}/"
 mkdir -p "$LOCAL_DIR"
-if ! npm start >"$LOCAL_DIR/smoke-start.log" 2>&1; then
-  fail "npm start exited non-zero"
+# Bounded: a start that hangs must fail this run, not use up CI's 90 minutes.
+if ! timeout "${SMOKE_START_TIMEOUT_S:-900}" npm start >"$LOCAL_DIR/smoke-start.log" 2>&1; then
+  fail "npm start exited non-zero or took longer than ${SMOKE_START_TIMEOUT_S:-900} s"
   tail -n 40 "$LOCAL_DIR/smoke-start.log"
 fi
 step "npm start done"
@@ -49,10 +50,10 @@ step "npm start done"
 if [ ${#failures[@]} = 0 ]; then
   for svc in "${SERVICES[@]}"; do
     url="http://127.0.0.1:${SERVICE_PORT[$svc]}${SERVICE_READY[$svc]}"
-    code=$(curl -s -o /dev/null -w '%{http_code}' "$url")
+    code=$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' "$url")
     [ "$code" = 200 ] || fail "$svc: $url answered $code"
   done
-  code=$(curl -s -o "$LOCAL_DIR/smoke-console.html" -w '%{http_code}' "http://127.0.0.1:${SERVICE_PORT[console]}/")
+  code=$(curl -s --max-time 10 -o "$LOCAL_DIR/smoke-console.html" -w '%{http_code}' "http://127.0.0.1:${SERVICE_PORT[console]}/")
   if [ "$code" != 200 ] || ! grep -qi '<html' "$LOCAL_DIR/smoke-console.html"; then
     fail "console: / answered $code without a page"
   fi
@@ -68,7 +69,7 @@ if [ ${#failures[@]} = 0 ]; then
     token=$(node -r @swc-node/register tools/dev-token.ts --tenant demo --role auditor --sub start-smoke)
     total=0
     for _ in $(seq 1 60); do
-      total=$(curl -s -H "Authorization: Bearer $token" "http://127.0.0.1:${SERVICE_PORT[query]}/v1/search?q=change:$change" |
+      total=$(curl -s --max-time 5 -H "Authorization: Bearer $token" "http://127.0.0.1:${SERVICE_PORT[query]}/v1/search?q=change:$change" |
         node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(JSON.parse(s).total.value)}catch{console.log(0)}})')
       [ "${total:-0}" -ge 1 ] && break
       sleep 1

@@ -45,12 +45,12 @@ done
 deadline=$((SECONDS + ${START_TIMEOUT_S:-120}))
 for svc in "${SERVICES[@]}"; do
   url="http://127.0.0.1:${SERVICE_PORT[$svc]}${SERVICE_READY[$svc]}"
-  until curl -fsS "$url" >/dev/null 2>&1; do
+  until curl -fsS --max-time 5 "$url" >/dev/null 2>&1; do
     if ! kill -0 "$(cat "$LOCAL_DIR/run/$svc.pid")" 2>/dev/null; then
       log "$svc exited; last lines of its log:"; tail -n 20 "$LOCAL_DIR/logs/$svc.log"; exit 1
     fi
     if [ $SECONDS -ge $deadline ]; then
-      log "$svc not ready after ${START_TIMEOUT_S:-120}s: $(curl -sS "$url" 2>&1 | head -c 400)"
+      log "$svc not ready after ${START_TIMEOUT_S:-120}s: $(curl -sS --max-time 5 "$url" 2>&1 | head -c 400)"
       log "last lines of its log:"; tail -n 20 "$LOCAL_DIR/logs/$svc.log"; exit 1
     fi
     sleep 1
