@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # CI's proof of the README's first command (.ci/run runs it before `npm test`): `npm start` from a fresh
-# .local/ (its own, just-formatted broker), every /readyz 200, one event emitted with the CLI and found by
-# the search API, the console answering, then `npm stop` and no process or port of ours left. Times each
-# step. Exits non-zero when any of it fails, after stopping whatever it started.
+# .local/ (its own, just-formatted broker) and a fresh database, every /readyz 200, one event emitted with
+# the CLI and found by the search API, the console answering, then `npm stop` and no process or port of
+# ours left. Times each step. Exits non-zero when any of it fails, after stopping whatever it started.
 #
 # Locally, beside a running stack: AUDIT_LOCAL_DIR=/tmp/smoke AUDIT_PORT_BASE=23000 KAFKA_PORT=29092 \
 #   KAFKA_CONTROLLER_PORT=29093 OPENSEARCH_PORT=29200 bash scripts/start-smoke.sh
@@ -27,6 +27,22 @@ fi
 for port in "${OUR_PORTS[@]}"; do
   port_open "$port" && { log "port $port is taken before the start: another stack runs here (to move ours, see the top of scripts/start-smoke.sh)"; exit 1; }
 done
+
+# A database of its own too, recreated each run: the machine's `audit` database outlives .local/, and its
+# stored Kafka positions (ledger.consumer_offsets) are ahead of a just-formatted broker's offsets, so the
+# ledger would fence the new events as already consumed. DATABASE_URL given: used as it is.
+smoke_db=""
+if [ -z "${DATABASE_URL:-}" ]; then
+  smoke_db="${SMOKE_DATABASE:-audit_start_smoke}"
+  admin_url="postgres://postgres@127.0.0.1:5432/postgres"
+  if psql -X -q -v ON_ERROR_STOP=1 -d "$admin_url" -c "DROP DATABASE IF EXISTS \"$smoke_db\" WITH (FORCE)" -c "CREATE DATABASE \"$smoke_db\"" >/dev/null; then
+    export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$smoke_db"
+    log "fresh database $smoke_db"
+  else
+    log "could not create database $smoke_db (is PostgreSQL up on 127.0.0.1:5432, user postgres?)"
+    exit 1
+  fi
+fi
 
 stopped=0
 stop_all() {
@@ -88,6 +104,9 @@ for port in "${OUR_PORTS[@]}"; do
   port_open "$port" && fail "port $port still answers after npm stop"
 done
 step "npm stop left no process or port of ours"
+
+[ -z "$smoke_db" ] || psql -X -q -d "postgres://postgres@127.0.0.1:5432/postgres" -c "DROP DATABASE IF EXISTS \"$smoke_db\" WITH (FORCE)" >/dev/null ||
+  log "could not drop database $smoke_db (harmless: the next run recreates it)"
 
 if [ ${#failures[@]} != 0 ]; then
   log "start smoke FAILED after $((SECONDS - started)) s (${#failures[@]} problem(s); logs in ${LOCAL_DIR#$ROOT/}/logs)"
