@@ -61,6 +61,8 @@ if ! timeout "${SMOKE_START_TIMEOUT_S:-900}" npm start >"$LOCAL_DIR/smoke-start.
   fail "npm start exited non-zero or took longer than ${SMOKE_START_TIMEOUT_S:-900} s"
   tail -n 40 "$LOCAL_DIR/smoke-start.log"
 fi
+# npm start installed the project's Node into node_modules/.bin (first on PATH): forget any earlier lookup.
+hash -r
 step "npm start done"
 
 if [ ${#failures[@]} = 0 ]; then
