@@ -63,5 +63,7 @@ export type {
 } from './checkpoint';
 
 export { LedgerVerifier } from './verifier';
-export type { LedgerRow, LedgerVerifierOptions, VerifyFailure, VerifyProblem, VerifyResult } from './verifier';
+export type { LedgerRow, LedgerVerifierOptions, VerifierState, VerifyFailure, VerifyProblem, VerifyResult } from './verifier';
 export { MIN_SERVICE_SECRET_LENGTH, SERVICE_CREDENTIAL_HEADER, parseServiceSecrets, serviceSignedMessage, signServiceEvent, verifyServiceEvent } from './service-credential';
+export { auditRedaction } from './redaction-audit';
+export type { LegalHoldWindow, RecordedRetentionRun, RedactedRow, RedactionVerdict } from './redaction-audit';

@@ -389,3 +389,44 @@ describe('LedgerVerifier with stored leaf bytes', () => {
     expect(run((t, seq) => (seq === 2 ? t.replace('{', '{ ') : t)).firstFailure).toMatchObject({ seq: 2, problem: 'leaf-hash-mismatch' });
   });
 });
+
+describe('LedgerVerifier resumed from an earlier state', () => {
+  /** Verifies rows and checkpoints of sizes ≤ `upTo`, then continues from its state with the rest. */
+  function inTwoSteps(ledger: Ledger, upTo: number): VerifyResult {
+    const first = new LedgerVerifier({ tenant: TENANT, trustedKeys: TRUSTED });
+    const early = ledger.checkpoints.filter((c) => c.size <= upTo);
+    let i = 0;
+    for (const row of ledger.rows.slice(0, upTo)) {
+      first.push(row);
+      while (early[i] && early[i]!.size <= row.seq) first.checkpoint(early[i++]!.note);
+    }
+    expect(first.finish().ok).toBe(true);
+    const second = new LedgerVerifier({ tenant: TENANT, trustedKeys: TRUSTED, resume: first.state() });
+    const late = ledger.checkpoints.filter((c) => c.size > upTo);
+    for (const c of late) second.checkpoint(c.note);
+    for (const row of ledger.rows.slice(upTo)) second.push(row);
+    return second.finish();
+  }
+
+  it('gives the same root and coverage as one pass over everything', () => {
+    const result = inTwoSteps(LEDGER, 500);
+    expect(result).toMatchObject({ ok: true, rows: 1000, checkpointedSize: 1000, rootHash: verify(LEDGER).rootHash });
+  });
+
+  it('still finds an edit after the resume point, naming its seq', () => {
+    const forged = { ...at(730), entry: { ...(at(730).entry as LedgerEntry), details: { attempt: 0 } } };
+    const result = inTwoSteps(edit(LEDGER, (rows) => (rows[729] = forged)), 500);
+    expect(result.firstFailure).toMatchObject({ seq: 730, problem: 'leaf-hash-mismatch' });
+  });
+
+  it('checks the link of the first new checkpoint to the last one verified', () => {
+    const unlinked = signCheckpoint({ origin: ORIGIN, size: 600, rootHash: MerkleFrontier.empty().root(), time: new Date(START + 600_001).toISOString(), prevNoteHash: null }, KEY_2025.signer);
+    const result = inTwoSteps(edit(LEDGER, (_rows, checkpoints) => (checkpoints[5] = { size: 600, note: unlinked })), 500);
+    expect(result.firstFailure).toMatchObject({ seq: 600, problem: 'checkpoint-chain' });
+  });
+
+  it('refuses a state whose frontier does not match its size', () => {
+    const state = { ...new LedgerVerifier({ tenant: TENANT, trustedKeys: TRUSTED }).state(), size: 3 };
+    expect(() => new LedgerVerifier({ tenant: TENANT, trustedKeys: TRUSTED, resume: state })).toThrow(RangeError);
+  });
+});

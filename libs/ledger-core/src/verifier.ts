@@ -22,7 +22,11 @@ export type VerifyProblem =
   | 'root-mismatch'
   | 'checkpoint-signature'
   | 'checkpoint-chain'
-  | 'truncated';
+  | 'truncated'
+  /** A payload removed by no recorded retention run (see redaction-audit.ts). */
+  | 'redaction-unrecorded'
+  /** A payload removed while a legal hold covered it. */
+  | 'redaction-under-hold';
 
 export interface VerifyFailure {
   /**
@@ -72,6 +76,24 @@ export interface LedgerVerifierOptions {
   readonly trustedKeys: readonly VerifierKey[];
   /** The origin every checkpoint must name. Default: any origin ending in `/tenant/<tenant>`. */
   readonly origin?: string;
+  /**
+   * Continue where an earlier, successful verification stopped (`state()` of its verifier): rows
+   * 1..size are taken as verified, and the stream starts at seq size + 1. Lets a long-running verifier
+   * check only what was appended since, instead of the whole log every time.
+   */
+  readonly resume?: VerifierState;
+}
+
+/** Where a verification stopped: enough to check the rows and checkpoints that come after it. */
+export interface VerifierState {
+  readonly size: number;
+  /** `hash` of row `size` (the genesis value when 0). */
+  readonly lastHash: Uint8Array;
+  /** Merkle frontier of rows 1..size, as `MerkleFrontier.toJSON()`. */
+  readonly frontier: unknown;
+  /** The last checkpoint note checked, so the next one's link to it is checked too. */
+  readonly lastCheckpointNote?: string;
+  readonly checkpointedSize: number;
 }
 
 const ZERO_HASH = Buffer.alloc(HASH_SIZE);
@@ -80,7 +102,7 @@ export class LedgerVerifier {
   private readonly tenant: string;
   private readonly trustedKeys: readonly VerifierKey[];
   private readonly origin: string | undefined;
-  private readonly frontier = MerkleFrontier.empty();
+  private readonly frontier: MerkleFrontier;
   /** Highest seq seen so far. */
   private lastSeq = 0;
   /** `hash` of the previous row pushed. */
@@ -91,6 +113,7 @@ export class LedgerVerifier {
   private checkpointCount = 0;
   private checkpointedSize = 0;
   private lastCheckpoint: VerifiedCheckpoint | undefined;
+  private lastCheckpointNote: string | undefined;
   /** Checkpoints ahead of the stream, in non-decreasing size order. */
   private readonly pending: VerifiedCheckpoint[] = [];
   private problems = 0;
@@ -107,6 +130,34 @@ export class LedgerVerifier {
     this.tenant = options.tenant;
     this.trustedKeys = [...options.trustedKeys];
     this.origin = options.origin;
+    const resume = options.resume;
+    if (resume === undefined) {
+      this.frontier = MerkleFrontier.empty();
+      return;
+    }
+    this.frontier = MerkleFrontier.fromJSON(resume.frontier);
+    if (this.frontier.size !== resume.size || !isHash(resume.lastHash)) {
+      throw new RangeError(`resume state is inconsistent: size ${resume.size}, frontier size ${this.frontier.size}`);
+    }
+    this.lastSeq = resume.size;
+    this.lastHash = Buffer.from(resume.lastHash);
+    this.checkpointedSize = resume.checkpointedSize;
+    // The resumed checkpoint was verified before; a note that no longer verifies is a resume bug, so it throws.
+    if (resume.lastCheckpointNote !== undefined) {
+      this.lastCheckpoint = verifyCheckpoint(resume.lastCheckpointNote, this.trustedKeys);
+      this.lastCheckpointNote = resume.lastCheckpointNote;
+    }
+  }
+
+  /** Where the stream stands now: give it as `resume` to continue later. Meaningful after an ok result. */
+  state(): VerifierState {
+    return {
+      size: this.frontier.size,
+      lastHash: Buffer.from(this.lastHash),
+      frontier: this.frontier.toJSON(),
+      ...(this.lastCheckpointNote !== undefined ? { lastCheckpointNote: this.lastCheckpointNote } : {}),
+      checkpointedSize: this.checkpointedSize,
+    };
   }
 
   /** Checks the next row of the stream. */
@@ -156,6 +207,7 @@ export class LedgerVerifier {
       );
     }
     this.lastCheckpoint = checkpoint;
+    this.lastCheckpointNote = note;
     this.checkCheckpointLink(checkpoint, previous);
     if (shrinks) {
       // Reported as a broken checkpoint chain; the stream is past its size, so its root cannot be checked.
