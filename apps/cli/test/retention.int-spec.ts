@@ -58,8 +58,8 @@ describe('audit-ledger retention / hold', () => {
     const later = new Date(Date.now() + 31 * 86_400_000).toISOString();
     const run = await cli(['retention', 'run', '--tenant', tenant, '--now', later, '--by', 'ops@example.com']);
     expect(run.err).toBe('');
-    // 20 events + the hold event; the 5 of the held change stay.
-    expect(run.out).toMatch(new RegExp(`${tenant}: redacted 16 payloads .*, 5 kept under legal hold`));
+    // 20 events (the hold's own event is never redacted: it is the record retention is checked against); the 5 of the held change stay.
+    expect(run.out).toMatch(new RegExp(`${tenant}: redacted 15 payloads .*, 5 kept under legal hold`));
 
     const after = await rows(tenant);
     for (const [i, r] of before.entries()) {
@@ -73,13 +73,13 @@ describe('audit-ledger retention / hold', () => {
 
     const verified = await cli(['verify', '--tenant', tenant, '--vkey', formatVerifierKey(h.key.verifierKey), '--json']);
     expect(verified.code).toBe(0);
-    expect(JSON.parse(verified.out)).toMatchObject({ ok: true, rows: total, redactedRows: 16 });
+    expect(JSON.parse(verified.out)).toMatchObject({ ok: true, rows: total, redactedRows: 15 });
     expect((await cli(['verify-export', preExport, '--public-key', pem], {})).code).toBe(0);
 
     const postExport = join(dir, 'post.tar.gz');
-    expect((await cli(['export', '--tenant', tenant, '--public-key', pem, '--out', postExport])).out).toMatch(/16 redacted/);
+    expect((await cli(['export', '--tenant', tenant, '--public-key', pem, '--out', postExport])).out).toMatch(/15 redacted/);
     const post = await cli(['verify-export', postExport, '--public-key', pem], {});
-    expect(post.out).toMatch(/^VERIFIED .*\(16 redacted\)/);
+    expect(post.out).toMatch(/^VERIFIED .*\(15 redacted\)/);
   });
 
   it('lets retention only redact: no other edit, and no delete, even with the escape hatch on', async () => {

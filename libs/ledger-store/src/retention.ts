@@ -106,3 +106,9 @@ function toHold(r: HoldRow): LegalHold {
     releasedAt: r.released_at,
   };
 }
+
+/** The tenant's retention policies, as a run records them in its `retention.applied` event. */
+export async function retentionPolicies(pool: Pool, tenant: string): Promise<{ eventType: string; retainDays: number }[]> {
+  const { rows } = await pool.query<{ event_type: string; retain_days: number }>('SELECT event_type, retain_days FROM ledger.retention_policies WHERE tenant = $1 ORDER BY event_type', [tenant]);
+  return rows.map((r) => ({ eventType: r.event_type, retainDays: r.retain_days }));
+}

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { activeLegalHolds, applyRetention, longestRetentionDays, setRetentionPolicy, tenantsWithRetention } from '@audit/ledger-store';
+import { activeLegalHolds, applyRetention, longestRetentionDays, retentionPolicies, setRetentionPolicy, tenantsWithRetention } from '@audit/ledger-store';
 import { UsageError, type CliCommand } from '../command';
 import { withDatabase } from '../admin/database';
 import { expiredIndices } from './retention/index-expiry';
@@ -59,6 +59,8 @@ example:
     return withDatabase(io.env, async (pool) => {
       const tenants = values.tenant ? [values.tenant] : await tenantsWithRetention(pool);
       for (const tenant of tenants) {
+        // Recorded with the run: the ledger's verifier checks each redaction against its type's policy.
+        const policies = await retentionPolicies(pool, tenant);
         const run = await applyRetention(pool, tenant, now, by);
         const deleted = io.env.OPENSEARCH_URL ? await expireIndices(io.env.OPENSEARCH_URL, prefix, tenant, now, (await longestRetentionDays(pool, tenant)) ?? 0, await activeLegalHolds(pool, tenant)) : [];
         await recordAdminEvent(io.env, {
@@ -67,7 +69,7 @@ example:
           actor: by,
           now,
           resourceId: `retention/${tenant}`,
-          details: { redacted: run.redacted, skippedHeld: run.held, firstRedactedSeq: run.firstSeq, lastRedactedSeq: run.lastSeq, deletedIndices: deleted },
+          details: { redacted: run.redacted, skippedHeld: run.held, firstRedactedSeq: run.firstSeq, lastRedactedSeq: run.lastSeq, policies, deletedIndices: deleted },
         });
         io.stdout(`${tenant}: redacted ${run.redacted} payloads${run.firstSeq ? ` (seq ${run.firstSeq}..${run.lastSeq})` : ''}, ${run.held} kept under legal hold, ${deleted.length} indices deleted${deleted.length ? `: ${deleted.join(', ')}` : ''}\n`);
       }
