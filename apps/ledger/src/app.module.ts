@@ -9,6 +9,8 @@ import { SigningKeysProvider } from './keys/signing-keys.provider';
 import { LedgerPipeline } from './ledger.pipeline';
 import { JWT_VERIFIER, LedgerProofsHttpController } from './proofs/ledger-proofs.http.controller';
 import { LedgerProofsService } from './proofs/ledger-proofs.service';
+import { LedgerVerifierService } from './verification/ledger-verifier.service';
+import { VerificationHttpController } from './verification/verification.http.controller';
 
 export type LedgerConfig = z.output<z.ZodObject<typeof LedgerEnv>>;
 
@@ -31,11 +33,12 @@ export class AppModule {
           dbRole: config.LEDGER_DB_ROLE,
         }),
       ],
-      controllers: [LedgerProofsHttpController, LedgerDocsHttpController],
+      controllers: [LedgerProofsHttpController, LedgerDocsHttpController, VerificationHttpController],
       providers: [
         SigningKeysProvider,
         LedgerPipeline,
         LedgerProofsService,
+        LedgerVerifierService,
         {
           provide: JWT_VERIFIER,
           useValue: jwtVerifierFromConfig(config),

@@ -34,4 +34,12 @@ export const LedgerEnv = {
   LEDGER_KEY_NAME: z.string().regex(/^[A-Za-z0-9._-]+$/).default('audit-ledger-dev'),
   /** Retired public keys still trusted for old checkpoints: comma-separated C2SP vkeys. */
   LEDGER_TRUSTED_KEYS: z.string().default(''),
+  /** Continuous verification (src/verification): check what was signed since the last tick this often… */
+  LEDGER_VERIFY_INTERVAL_MS: z.coerce.number().int().min(100, 'must be at least 100').default(10_000),
+  /** …and re-verify every tenant's whole log from seq 1 this often (catches edits of old rows). */
+  LEDGER_VERIFY_FULL_INTERVAL_MS: z.coerce.number().int().min(100, 'must be at least 100').default(3_600_000),
+  /** A success is recorded in the ledger at most this often per tenant, and only when the log grew. */
+  LEDGER_VERIFY_SUCCESS_EVERY_MS: z.coerce.number().int().min(0).default(300_000),
+  /** How long a fresh redaction may wait for its retention run's event before it counts as unrecorded. */
+  LEDGER_VERIFY_REDACTION_GRACE_MS: z.coerce.number().int().min(0).default(120_000),
 };

@@ -29,7 +29,10 @@ export class Pipeline {
 
   constructor(readonly tenant: string) {}
 
-  async start(queryEnv: NodeJS.ProcessEnv = {}): Promise<void> {
+  /** The ledger's signing key, so a test can verify what it signed. */
+  readonly ledgerKey = generateSigningKey('alerting-e2e');
+
+  async start(queryEnv: NodeJS.ProcessEnv = {}, ledgerEnv: NodeJS.ProcessEnv = {}): Promise<void> {
     const ns = this.query.ns;
     const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
     await ensureTopics(
@@ -37,10 +40,10 @@ export class Pipeline {
       (['intake', 'ingested', 'committed', 'checkpoints', 'dlq', 'alerts'] as const).map((k) => ({ name: topicName(k, ns), partitions: 2 })),
     );
     this.pool = createPool(process.env.DATABASE_URL ?? '', { max: 2 });
-    const key = generateSigningKey('alerting-e2e');
+    const key = this.ledgerKey;
     this.ledger = await bootService(
       { service: 'ledger', env: LedgerEnv, module: (config, logger) => LedgerModule.forRoot(config, logger), uses: { postgres: true, kafka: true } },
-      { KAFKA_TOPIC_NAMESPACE: ns, LEDGER_SIGNING_KEY: key.privateKeyPem, LEDGER_KEY_NAME: 'alerting-e2e', CHECKPOINT_INTERVAL_MS: '1000' },
+      { KAFKA_TOPIC_NAMESPACE: ns, LEDGER_SIGNING_KEY: key.privateKeyPem, LEDGER_KEY_NAME: 'alerting-e2e', CHECKPOINT_INTERVAL_MS: '1000', ...ledgerEnv },
     );
     const ingestConfig = parseEnv(IngestEnv, { ...process.env, KAFKA_TOPIC_NAMESPACE: ns, LOG_LEVEL: 'silent', INTAKE_ENABLED: 'false' });
     this.ingest = await createIngestApp(ingestConfig, createLogger('ingest', 'silent'));
