@@ -91,3 +91,12 @@ async function legalHoldWindows(pool: Pool, tenant: string): Promise<LegalHoldWi
   );
   return rows.map((h) => ({ id: h.id, changeId: h.change_id, actorId: h.actor_id, from: h.from_time, to: h.to_time, createdAt: h.created_at, releasedAt: h.released_at }));
 }
+
+/** The redacted rows among seqs [fromSeq, toSeq] of a tenant: what a read model must forget. */
+export async function redactedSeqs(pool: Pool, tenant: string, fromSeq: number, toSeq: number): Promise<{ seq: number; redactedAt: Date }[]> {
+  const { rows } = await pool.query<{ seq: string; redacted_at: Date }>(
+    'SELECT seq, redacted_at FROM ledger.records WHERE tenant = $1 AND seq BETWEEN $2 AND $3 AND canonical IS NULL ORDER BY seq',
+    [tenant, fromSeq, toSeq],
+  );
+  return rows.map((r) => ({ seq: Number(r.seq), redactedAt: r.redacted_at }));
+}

@@ -32,6 +32,7 @@ export const Problems = {
   unauthenticated: (detail: string) => problem('unauthenticated', 'Authentication required', 401, detail, {}, { 'WWW-Authenticate': 'Bearer realm="audit-ledger"' }),
   forbidden: (detail: string) => problem('forbidden', 'Not allowed for your role', 403, detail),
   notFound: (detail: string) => problem('not-found', 'Not found', 404, detail),
+  redacted: (detail: string) => problem('redacted', 'Redacted by retention', 410, detail),
   unavailable: (detail: string) => problem('unavailable', 'Service temporarily unavailable', 503, detail, {}, { 'Retry-After': '5' }),
   internal: () => problem('internal', 'Internal error', 500, 'the request could not be processed'),
 } as const;

@@ -4,6 +4,7 @@ import { CommittedRecord, topicName } from '@audit/contracts';
 import type { Pool } from '@audit/db';
 import { ConsumerRunner, ensureTopics, KafkaPublisher, type Kafka } from '@audit/kafka';
 import { KafkaLifecycle } from '@audit/kafka/nest';
+import { redactedSeqs } from '@audit/ledger-store';
 import { gauge, histogram, type Logger, type Registry } from '@audit/observability';
 import { InjectConfig, InjectKafka, InjectLogger, InjectMetrics, InjectOpenSearch, InjectPool } from '@audit/service-shell';
 import type { ProjectionName, QueryConfig } from '../config';
@@ -35,11 +36,12 @@ export class ProjectionConsumers implements OnApplicationBootstrap {
       logger: this.logger,
     });
     if (this.config.QUERY_PROJECTORS.length === 0) return;
-    const openSearch = new OpenSearchEventsProjector(this.opensearch, this.config.OPENSEARCH_INDEX_PREFIX, this.logger);
+    const redactions = (tenant: string, from: number, to: number) => redactedSeqs(this.pool, tenant, from, to);
+    const openSearch = new OpenSearchEventsProjector(this.opensearch, this.config.OPENSEARCH_INDEX_PREFIX, this.logger, redactions);
     if (this.config.QUERY_PROJECTORS.includes('opensearch')) await openSearch.ensureTemplate();
     const lag = gauge(this.metrics, 'query_projection_lag_messages', 'committed records not yet projected (high watermark - committed offset)', ['projection', 'partition']);
     const batchSeconds = histogram(this.metrics, 'query_projection_batch_seconds', 'time to project one batch', ['projection']);
-    const lifecycle = new LifecycleProjector(this.pool, this.logger);
+    const lifecycle = new LifecycleProjector(this.pool, this.logger, redactions);
     const handlers: Record<ProjectionName, (records: CommittedRecord[], consumed: Parameters<OpenSearchEventsProjector['apply']>[0]) => Promise<unknown>> = {
       postgres: (records) => lifecycle.apply(records),
       opensearch: (_records, consumed) => openSearch.apply(consumed),

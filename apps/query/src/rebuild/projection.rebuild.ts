@@ -2,6 +2,7 @@ import type { Client as OpenSearchClient } from '@opensearch-project/opensearch'
 import { topicName } from '@audit/contracts';
 import type { Pool } from '@audit/db';
 import type { Kafka } from '@audit/kafka';
+import { redactedSeqs } from '@audit/ledger-store';
 import type { Logger } from '@audit/observability';
 import type { ProjectionName, QueryConfig } from '../config';
 import { OpenSearchEventsProjector } from '../projections/opensearch/opensearch-events.projector';
@@ -36,8 +37,10 @@ export interface RebuildDeps {
  */
 export async function rebuildProjection(deps: RebuildDeps, projection: ProjectionName, tenant: string): Promise<RebuildReport> {
   const topic = topicName('committed', deps.config.KAFKA_TOPIC_NAMESPACE);
+  // The committed log still carries redacted payloads; each replayed retention run strips them again.
+  const redactions = (t: string, from: number, to: number) => redactedSeqs(deps.pool, t, from, to);
   if (projection === 'postgres') {
-    const projector = new LifecycleProjector(deps.pool, deps.logger);
+    const projector = new LifecycleProjector(deps.pool, deps.logger, redactions);
     return withProjectorWriter(deps.pool, async (client) => {
       const upToSeq = await projector.lastSeq(client, tenant);
       const before = await projector.checksumIn(client, tenant, upToSeq);
@@ -51,7 +54,7 @@ export async function rebuildProjection(deps: RebuildDeps, projection: Projectio
       return { projection, tenant, upToSeq, before, after, replayed, same: before.sha256 === after.sha256 };
     });
   }
-  const projector = new OpenSearchEventsProjector(deps.opensearch, deps.config.OPENSEARCH_INDEX_PREFIX, deps.logger);
+  const projector = new OpenSearchEventsProjector(deps.opensearch, deps.config.OPENSEARCH_INDEX_PREFIX, deps.logger, redactions);
   await projector.ensureTemplate();
   const upToSeq = await projector.lastSeq(tenant);
   const before = await projector.checksum(tenant, upToSeq);

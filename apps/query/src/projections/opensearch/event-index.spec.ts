@@ -1,4 +1,4 @@
-import { documentId, EVENT_MAPPINGS, indexName, indexTemplate, tenantIndexPattern } from './event-index';
+import { documentId, EVENT_MAPPINGS, indexName, indexTemplate, redactedDocument, tenantIndexPattern } from './event-index';
 
 describe('event index layout', () => {
   it('partitions by tenant and UTC month of occurredAt', () => {
@@ -21,5 +21,21 @@ describe('event index layout', () => {
     expect(EVENT_MAPPINGS.properties.reason).toMatchObject({ type: 'text', fields: { keyword: { type: 'keyword' } } });
     expect(EVENT_MAPPINGS.properties.occurredAt.type).toBe('date');
     expect(indexTemplate('p').index_patterns).toEqual(['p-*']);
+  });
+});
+
+describe('a redacted document', () => {
+  it('keeps what the ledger row keeps and drops every payload field', () => {
+    const doc = {
+      tenant: 'acme', seq: 7, id: 'e1', version: 1, type: 'deployment.failed', occurredAt: '2026-01-01T00:00:00Z', receivedAt: '2026-01-01T00:00:01Z',
+      recordedAt: '2026-01-01T00:00:02Z', changeId: 'CHG-1', hash: 'h', prevHash: 'p', leafHash: 'l',
+      actor: { id: 'alice@example.com' }, resource: { id: 'payments' }, reason: 'secret', details: { token: 'x' }, outcome: 'failed', provenance: { kind: 'api_key' },
+    };
+    const redacted = redactedDocument(doc, new Date('2026-06-01T00:00:00Z'));
+    expect(redacted).toEqual({
+      tenant: 'acme', seq: 7, id: 'e1', version: 1, type: 'deployment.failed', occurredAt: '2026-01-01T00:00:00Z', receivedAt: '2026-01-01T00:00:01Z',
+      recordedAt: '2026-01-01T00:00:02Z', changeId: 'CHG-1', hash: 'h', prevHash: 'p', leafHash: 'l', redactedAt: '2026-06-01T00:00:00.000Z',
+    });
+    for (const field of Object.keys(redacted)) expect(EVENT_MAPPINGS.properties).toHaveProperty(field);
   });
 });

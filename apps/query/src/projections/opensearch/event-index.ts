@@ -58,6 +58,8 @@ export const EVENT_MAPPINGS = {
     details: { type: 'flat_object' },
     idempotencyKey: keyword,
     provenance: PROVENANCE_MAPPING,
+    /** Set when retention removed the payload from the ledger: the document then keeps only what the ledger row keeps. */
+    redactedAt: date,
     hash: keyword,
     prevHash: keyword,
     leafHash: keyword,
@@ -95,4 +97,17 @@ export function toDocument(record: CommittedRecord): EventDocument {
     prevHash: record.prevHash,
     leafHash: record.leafHash,
   };
+}
+
+/**
+ * Fields of a document that outlive a redaction, as the ledger row does (seq, id, type, change, times,
+ * hashes): enough to find, order and prove the record, nothing of what it said.
+ */
+export const KEPT_WHEN_REDACTED = ['tenant', 'seq', 'id', 'version', 'type', 'occurredAt', 'receivedAt', 'recordedAt', 'changeId', 'hash', 'prevHash', 'leafHash'] as const;
+
+/** The document of a record whose payload retention removed from the ledger. */
+export function redactedDocument(document: Record<string, unknown>, redactedAt: Date): EventDocument {
+  const kept: Record<string, unknown> = {};
+  for (const field of KEPT_WHEN_REDACTED) if (document[field] !== undefined) kept[field] = document[field];
+  return { ...kept, redactedAt: redactedAt.toISOString() } as unknown as EventDocument;
 }

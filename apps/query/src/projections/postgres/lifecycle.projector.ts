@@ -4,6 +4,7 @@ import type { Pool, PoolClient } from '@audit/db';
 import type { Logger } from '@audit/observability';
 import { summarizeChange, type StoryEvent } from '../../changes/change-story/change-verdicts';
 import { ProjectionChecksum } from '../checksum';
+import { retentionRange, type RedactionsReader } from '../retention-followup';
 import { lockTenant, withProjectorWriter } from './tenant-reader';
 
 export const POSTGRES_PROJECTION = 'postgres';
@@ -39,6 +40,8 @@ export class LifecycleProjector {
   constructor(
     private readonly pool: Pool,
     private readonly logger: Logger,
+    /** Given, a `retention.applied` record makes the projector forget the payloads that run redacted. */
+    private readonly redactions?: RedactionsReader,
   ) {}
 
   async apply(records: readonly CommittedRecord[]): Promise<{ applied: number; skipped: number }> {
@@ -64,7 +67,11 @@ export class LifecycleProjector {
         .sort((a, b) => a.seq - b.seq);
       if (fresh.length === 0) continue;
       await this.insertRows(client, tenant, fresh);
-      const changeIds = [...new Set(fresh.map((r) => r.event.changeId).filter((c): c is string => !!c))];
+      const changeIds = new Set(fresh.map((r) => r.event.changeId).filter((c): c is string => !!c));
+      for (const r of fresh) {
+        const range = retentionRange(r);
+        if (range && this.redactions) for (const c of await this.redactIn(client, tenant, await this.redactions(tenant, range.firstSeq, range.lastSeq))) changeIds.add(c);
+      }
       for (const changeId of changeIds) await this.refreshChange(client, tenant, changeId);
       await client.query(
         `INSERT INTO query.projection_positions (projection, tenant, last_seq) VALUES ($1, $2, $3)
@@ -128,8 +135,32 @@ export class LifecycleProjector {
     );
   }
 
+  /**
+   * Forgets the payloads of redacted records: the event of each change_events row (the row stays, with
+   * `redacted_at`), and the plan, approval and run rows derived from it. Returns the changes touched.
+   */
+  private async redactIn(client: PoolClient, tenant: string, seqs: readonly { seq: number; redactedAt: Date }[]): Promise<string[]> {
+    if (seqs.length === 0) return [];
+    const numbers = seqs.map((s) => s.seq);
+    const { rows } = await client.query<{ change_id: string }>(
+      `UPDATE query.change_events e SET event = NULL, redacted_at = x.redacted_at
+         FROM unnest($2::bigint[], $3::timestamptz[]) AS x(seq, redacted_at)
+        WHERE e.tenant = $1 AND e.seq = x.seq AND e.event IS NOT NULL
+        RETURNING e.change_id`,
+      [tenant, numbers, seqs.map((s) => s.redactedAt)],
+    );
+    for (const table of ['plans', 'approvals', 'runs']) await client.query(`DELETE FROM query.${table} WHERE tenant = $1 AND seq = ANY($2::bigint[])`, [tenant, numbers]);
+    if (rows.length > 0) this.logger.info({ tenant, redacted: rows.length }, 'redacted lifecycle rows after a retention run');
+    return [...new Set(rows.map((r) => r.change_id))];
+  }
+
   private async refreshChange(client: PoolClient, tenant: string, changeId: string): Promise<void> {
-    const { rows } = await client.query('SELECT seq, recorded_at, hash, event FROM query.change_events WHERE tenant = $1 AND change_id = $2 ORDER BY seq', [tenant, changeId]);
+    const { rows } = await client.query('SELECT seq, recorded_at, hash, event FROM query.change_events WHERE tenant = $1 AND change_id = $2 AND event IS NOT NULL ORDER BY seq', [tenant, changeId]);
+    if (rows.length === 0) {
+      // Every event of the change was redacted: there is nothing left to summarize, only the redacted rows.
+      await client.query('DELETE FROM query.changes WHERE tenant = $1 AND change_id = $2', [tenant, changeId]);
+      return;
+    }
     const s = summarizeChange(changeId, rows.map(toStoryEvent));
     const v = s.verdicts;
     await client.query(
