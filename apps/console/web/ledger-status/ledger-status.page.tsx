@@ -17,19 +17,36 @@ interface ProjectionStatus {
   opensearch: { lastSeq: number; checksum: { sha256: string; rows: number } };
 }
 
+/** `GET /v1/verification` of the ledger: its continuous verifier's last pass over the tenant's log. */
+interface Verification {
+  status: 'ok' | 'failed';
+  mode: 'incremental' | 'full';
+  verifiedSize: number;
+  checkpointedSize: number;
+  rootHash: string;
+  checkedAt: string;
+  lastFullAt: string | null;
+  failure: { seq: number; problem: string; detail: string; reason: string } | null;
+}
+
 interface Status {
   checkpoint: Checkpoint | null;
   signature: { ok: boolean; detail: string } | null;
   keys: PublishedKey[];
   projections: ProjectionStatus;
-  lastVerification: Record<string, unknown> | null;
+  lastVerification: Verification | null;
   at: string;
 }
 
+const orNullOn404 = (err: unknown) => {
+  if (err instanceof Error && 'status' in err && (err as { status: number }).status === 404) return null;
+  throw err;
+};
+
 /**
  * The tenant's ledger as the public APIs show it: the latest signed checkpoint (its signature checked
- * here), the signing keys, each projection's position against the checkpoint, and the last recorded
- * `ledger.verified` event, if a verification run has recorded one.
+ * here), the signing keys, each projection's position against the checkpoint, and the ledger's own
+ * continuous verification (its last pass, and the first bad seq when it failed).
  */
 export function LedgerStatusPage({ session }: { session: Session }) {
   const [status, setStatus] = useState<Status | null>(null);
@@ -39,20 +56,17 @@ export function LedgerStatusPage({ session }: { session: Session }) {
     setError(null);
     try {
       const [checkpoint, keys, projections, verified] = await Promise.all([
-        apiGet<Checkpoint>('ledger', '/v1/checkpoints', session.token).catch((err: unknown) => {
-          if (err instanceof Error && 'status' in err && (err as { status: number }).status === 404) return null;
-          throw err;
-        }),
+        apiGet<Checkpoint>('ledger', '/v1/checkpoints', session.token).catch(orNullOn404),
         apiGet<{ keys: PublishedKey[] }>('ledger', '/v1/keys', session.token),
         apiGet<ProjectionStatus>('query', '/v1/projections/status', session.token),
-        apiGet<{ hits: Record<string, unknown>[] }>('query', '/v1/search', session.token, { q: 'type:ledger.verified', size: 1 }),
+        apiGet<Verification>('ledger', '/v1/verification', session.token).catch(orNullOn404),
       ]);
       let signature = null;
       if (checkpoint) {
         const note = parseCheckpointNote(checkpoint.note);
         signature = typeof note === 'string' ? { ok: false, detail: note } : await verifyNoteSignature(crypto.subtle as unknown as SubtleLike, note, keys.keys);
       }
-      setStatus({ checkpoint, signature, keys: keys.keys, projections, lastVerification: verified.hits[0] ?? null, at: new Date().toISOString() });
+      setStatus({ checkpoint, signature, keys: keys.keys, projections, lastVerification: verified, at: new Date().toISOString() });
     } catch (err) {
       setError(describeError(err));
     }
@@ -129,11 +143,26 @@ export function LedgerStatusPage({ session }: { session: Session }) {
           <section className="card" aria-labelledby="verify-title">
             <h2 id="verify-title">Last verification</h2>
             {status.lastVerification ? (
-              <p>
-                {String(status.lastVerification.occurredAt)} by {String((status.lastVerification.actor as Record<string, unknown> | undefined)?.id ?? '?')}: {String(status.lastVerification.outcome ?? '')}
-              </p>
+              <dl className="kv" data-testid="verification">
+                <dt>Result</dt>
+                <dd className={status.lastVerification.status === 'ok' ? 'ok' : 'bad'} data-testid="verification-status">
+                  {status.lastVerification.status === 'ok' ? '✓ verified' : `✗ failed: ${status.lastVerification.failure?.reason ?? ''}`}
+                </dd>
+                <dt>Verified size</dt>
+                <dd>{status.lastVerification.verifiedSize}</dd>
+                <dt>Root hash</dt>
+                <dd>
+                  <code>{status.lastVerification.rootHash}</code>
+                </dd>
+                <dt>Last pass</dt>
+                <dd>
+                  {status.lastVerification.checkedAt} ({status.lastVerification.mode})
+                </dd>
+                <dt>Last full pass</dt>
+                <dd>{status.lastVerification.lastFullAt ?? 'none yet'}</dd>
+              </dl>
             ) : (
-              <p>No ledger.verified event recorded for this tenant. Verify offline with <code>npx audit-ledger verify --tenant {session.tenant} --vkey &lt;vkey&gt;</code>.</p>
+              <p>The ledger has not verified this tenant's log yet. Verify offline with <code>npx audit-ledger verify --tenant {session.tenant} --vkey &lt;vkey&gt;</code>.</p>
             )}
             <h2>Signing keys</h2>
             <ul>
