@@ -1,6 +1,8 @@
 import { formatVerifierKey, generateSigningKey, signCheckpoint, parseCheckpoint } from '@audit/ledger-core';
 import { anAcceptedEvent, aTenant, expectEventually } from '@audit/testing';
+import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
+import { addLegalHold } from '@audit/ledger-store';
 import { runCli } from '../../cli/src/main';
 import { LedgerHarness } from './ledger-harness';
 
@@ -15,7 +17,7 @@ describe('tampering is detected by audit-ledger verify', () => {
 
   beforeAll(async () => {
     await h.start();
-    for (let i = 0; i < 8; i++) tenants.push(aTenant('tamper'));
+    for (let i = 0; i < 9; i++) tenants.push(aTenant('tamper'));
     await h.send(tenants.flatMap((t) => Array.from({ length: 10 }, () => anAcceptedEvent(t))));
     await expectEventually(async () => {
       const { rows } = await h.pool.query('SELECT count(DISTINCT tenant) AS n FROM ledger.checkpoints WHERE tenant = ANY($1) AND size = 10', [tenants]);
@@ -148,5 +150,22 @@ describe('tampering is detected by audit-ledger verify', () => {
       c.release();
     }
     expect((await verify(t)).code).toBe(0);
+  });
+
+  it('detects a payload redacted by hand with the escape hatch, under a legal hold and with no retention run', async () => {
+    const t = tenants[8]!;
+    await addLegalHold(h.pool, { id: randomUUID(), tenant: t, changeId: null, actorId: null, from: null, to: null, reason: 'litigation', createdBy: 'counsel@example.com', createdAt: new Date(Date.now() - 60_000) });
+    const c = await h.pool.connect();
+    try {
+      await c.query('BEGIN');
+      await c.query("SET LOCAL ledger.retention = 'on'");
+      await c.query('UPDATE ledger.records SET canonical = NULL, redacted_at = now() WHERE tenant = $1 AND seq = 6', [t]);
+      await c.query('COMMIT');
+    } finally {
+      c.release();
+    }
+    const r = await verify(t);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/first bad seq 6: redaction-under-hold/);
   });
 });
