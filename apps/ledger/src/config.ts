@@ -34,7 +34,12 @@ export const LedgerEnv = {
   LEDGER_KEY_NAME: z.string().regex(/^[A-Za-z0-9._-]+$/).default('audit-ledger-dev'),
   /** Retired public keys still trusted for old checkpoints: comma-separated C2SP vkeys. */
   LEDGER_TRUSTED_KEYS: z.string().default(''),
-  /** Continuous verification (src/verification): check what was signed since the last tick this often… */
+  /** Continuous verification (src/verification) on or off; tests that count every record of a log turn it off. */
+  LEDGER_VERIFY_ENABLED: z
+    .enum(['true', 'false', '1', '0'])
+    .default('true')
+    .transform((v) => v === 'true' || v === '1'),
+  /** Check what was signed since the last tick this often… */
   LEDGER_VERIFY_INTERVAL_MS: z.coerce.number().int().min(100, 'must be at least 100').default(10_000),
   /** …and re-verify every tenant's whole log from seq 1 this often (catches edits of old rows). */
   LEDGER_VERIFY_FULL_INTERVAL_MS: z.coerce.number().int().min(100, 'must be at least 100').default(3_600_000),

@@ -66,7 +66,7 @@ describe('continuous verification: the ledger records its own verification and a
   const alertsOf = async (tenant: string) => (await p.query.alerts(tenant, 'builtin.ledger-verification-failed')) as unknown as { state: string; summary: string; matched_seqs: string[] }[];
 
   beforeAll(async () => {
-    await p.start({}, { LEDGER_VERIFY_INTERVAL_MS: '300', LEDGER_VERIFY_FULL_INTERVAL_MS: '1500', LEDGER_VERIFY_SUCCESS_EVERY_MS: '0', LEDGER_VERIFY_REDACTION_GRACE_MS: '2000', CHECKPOINT_INTERVAL_MS: '200' });
+    await p.start({}, { LEDGER_VERIFY_ENABLED: 'true', LEDGER_VERIFY_INTERVAL_MS: '300', LEDGER_VERIFY_FULL_INTERVAL_MS: '1500', LEDGER_VERIFY_SUCCESS_EVERY_MS: '0', LEDGER_VERIFY_REDACTION_GRACE_MS: '2000', CHECKPOINT_INTERVAL_MS: '200' });
     keys.set(tenants.clean, p.apiKey);
     for (const t of Object.values(tenants)) if (!keys.has(t)) keys.set(t, (await createApiKey(p.pool, { tenant: t, sources: [], types: [] })).token);
     for (const t of Object.values(tenants)) await emit(t, deploys(8, t));

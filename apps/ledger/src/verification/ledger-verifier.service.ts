@@ -45,6 +45,10 @@ export class LedgerVerifierService implements OnApplicationBootstrap, OnApplicat
   }
 
   onApplicationBootstrap(): void {
+    if (!this.config.LEDGER_VERIFY_ENABLED) {
+      this.logger.warn('continuous ledger verification is off (LEDGER_VERIFY_ENABLED=false)');
+      return;
+    }
     this.schedule(this.config.LEDGER_VERIFY_INTERVAL_MS);
   }
 

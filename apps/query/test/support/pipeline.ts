@@ -43,7 +43,7 @@ export class Pipeline {
     const key = this.ledgerKey;
     this.ledger = await bootService(
       { service: 'ledger', env: LedgerEnv, module: (config, logger) => LedgerModule.forRoot(config, logger), uses: { postgres: true, kafka: true } },
-      { KAFKA_TOPIC_NAMESPACE: ns, LEDGER_SIGNING_KEY: key.privateKeyPem, LEDGER_KEY_NAME: 'alerting-e2e', CHECKPOINT_INTERVAL_MS: '1000', ...ledgerEnv },
+      { KAFKA_TOPIC_NAMESPACE: ns, LEDGER_SIGNING_KEY: key.privateKeyPem, LEDGER_KEY_NAME: 'alerting-e2e', CHECKPOINT_INTERVAL_MS: '1000', LEDGER_VERIFY_ENABLED: 'false', ...ledgerEnv },
     );
     const ingestConfig = parseEnv(IngestEnv, { ...process.env, KAFKA_TOPIC_NAMESPACE: ns, LOG_LEVEL: 'silent', INTAKE_ENABLED: 'false' });
     this.ingest = await createIngestApp(ingestConfig, createLogger('ingest', 'silent'));
