@@ -32,6 +32,13 @@ export const QueryEnv = {
   QUERY_CONSUMER_GROUP_PREFIX: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,80}$/).default('query'),
   /** Base URL of the ledger service as clients reach it: inclusion-proof links in change stories point there. */
   LEDGER_PUBLIC_URL: z.string().url().default('http://127.0.0.1:3003'),
+  /**
+   * How often the search projection checks that it holds every record the ledger holds, and re-indexes a
+   * tenant from the ledger when it does not (OpenSearch data reset); 0 = never.
+   */
+  QUERY_CATCHUP_INTERVAL_MS: z.coerce.number().int().min(0).default(30_000),
+  /** Records younger than this may still be on their way through Kafka and are not counted as missing. */
+  QUERY_CATCHUP_SETTLE_MS: z.coerce.number().int().min(0).default(60_000),
   /** Largest page of search hits. */
   SEARCH_MAX_SIZE: z.coerce.number().int().min(1).max(1000).default(200),
   ...alertingEnv,
