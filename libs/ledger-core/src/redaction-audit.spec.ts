@@ -72,4 +72,15 @@ describe('auditRedaction', () => {
     expect(judge(row({ redactedAt: new Date(NOW.getTime() - 61_000) }), [], [], 60_000)).toMatchObject({ verdict: 'failed' });
     expect(judge(row({ redactedAt: new Date(NOW.getTime() + 1_000) }), [], [], 60_000)).toMatchObject({ verdict: 'failed' });
   });
+
+  it('gives grace to a redaction whose run the procedure logged moments ago, whatever time the run claims', () => {
+    const future = row({ redactedAt: new Date(NOW.getTime() + 31 * DAY) });
+    const logged = (loggedAt: Date, over: Partial<{ firstSeq: number; lastSeq: number }> = {}) => [{ runAt: future.redactedAt, firstSeq: 1, lastSeq: 20, loggedAt, ...over }];
+    expect(auditRedaction(future, [], [], { now: NOW, graceMs: 60_000, loggedRuns: logged(new Date(NOW.getTime() - 1_000)) })).toEqual({ verdict: 'pending' });
+    expect(auditRedaction(future, [], [], { now: NOW, graceMs: 60_000, loggedRuns: logged(new Date(NOW.getTime() - 61_000)) })).toMatchObject({ verdict: 'failed' });
+    expect(auditRedaction(future, [], [], { now: NOW, graceMs: 60_000, loggedRuns: logged(new Date(NOW.getTime() + 1_000)) })).toMatchObject({ verdict: 'failed' });
+    expect(auditRedaction(future, [], [], { now: NOW, graceMs: 60_000, loggedRuns: logged(new Date(NOW.getTime() - 1_000), { lastSeq: 4 }) })).toMatchObject({ verdict: 'failed' });
+    // A hold is never given grace.
+    expect(auditRedaction(future, [], [hold()], { now: NOW, graceMs: 60_000, loggedRuns: logged(new Date(NOW.getTime() - 1_000)) })).toMatchObject({ verdict: 'failed', failure: { problem: 'redaction-under-hold' } });
+  });
 });

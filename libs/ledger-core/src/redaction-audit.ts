@@ -37,6 +37,15 @@ export interface LegalHoldWindow {
   readonly releasedAt: Date | null;
 }
 
+/** A run as the retention procedure logged it in the database, before (or without) its ledger event. */
+export interface LoggedRetentionRun {
+  readonly runAt: Date;
+  readonly firstSeq: number | null;
+  readonly lastSeq: number | null;
+  /** When the procedure logged it (the database's clock). */
+  readonly loggedAt: Date;
+}
+
 export type RedactionVerdict =
   | { readonly verdict: 'covered'; readonly run: RecordedRetentionRun }
   /** Redacted moments ago: its run's event may still be on its way into the ledger. */
@@ -53,7 +62,7 @@ export function auditRedaction(
   row: RedactedRow,
   runs: readonly RecordedRetentionRun[],
   holds: readonly LegalHoldWindow[],
-  options: { now: Date; graceMs: number },
+  options: { now: Date; graceMs: number; loggedRuns?: readonly LoggedRetentionRun[] },
 ): RedactionVerdict {
   const hold = holds.find((h) => holdCovered(h, row));
   if (hold) {
@@ -61,9 +70,15 @@ export function auditRedaction(
   }
   const run = runs.find((r) => runCovers(r, row));
   if (run) return { verdict: 'covered', run };
-  const age = options.now.getTime() - row.redactedAt.getTime();
-  // A redaction time in the future is never "recent": it would buy an edit unlimited grace.
-  if (age >= 0 && age < options.graceMs) return { verdict: 'pending' };
+  // A time in the future is never "recent": it would buy an edit unlimited grace.
+  const recent = (at: Date) => {
+    const age = options.now.getTime() - at.getTime();
+    return age >= 0 && age < options.graceMs;
+  };
+  if (recent(row.redactedAt)) return { verdict: 'pending' };
+  // A run logged moments ago (its `--now` may be any time) whose event is still on its way.
+  const logged = options.loggedRuns?.find((r) => r.runAt.getTime() === row.redactedAt.getTime() && r.firstSeq !== null && r.lastSeq !== null && row.seq >= r.firstSeq && row.seq <= r.lastSeq);
+  if (logged && recent(logged.loggedAt)) return { verdict: 'pending' };
   return fail(row, 'redaction-unrecorded', `payload redacted at ${row.redactedAt.toISOString()} by no recorded retention run covering its type ${row.type} and age`);
 }
 

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { z } from 'zod';
-import { auditRedaction, type LegalHoldWindow, type RecordedRetentionRun, type VerifyFailure } from '@audit/ledger-core';
+import { auditRedaction, type LegalHoldWindow, type LoggedRetentionRun, type RecordedRetentionRun, type VerifyFailure } from '@audit/ledger-core';
 
 export interface RedactionAudit {
   /** Redacted rows checked. */
@@ -29,6 +29,7 @@ export async function auditTenantRedactions(pool: Pool, tenant: string, options:
   const audit: RedactionAudit = { redacted: 0, pending: 0 };
   let runs: RecordedRetentionRun[] | undefined;
   let holds: LegalHoldWindow[] = [];
+  let loggedRuns: LoggedRetentionRun[] = [];
   let after = 0;
   for (;;) {
     const { rows } = await pool.query<{ seq: string; type: string; change_id: string | null; recorded_at: Date; redacted_at: Date | null }>(
@@ -40,6 +41,7 @@ export async function auditTenantRedactions(pool: Pool, tenant: string, options:
     if (runs === undefined) {
       runs = await recordedRetentionRuns(pool, tenant);
       holds = await legalHoldWindows(pool, tenant);
+      loggedRuns = await recentlyLoggedRuns(pool, tenant, options.graceMs);
     }
     for (const r of rows) {
       audit.redacted++;
@@ -48,7 +50,7 @@ export async function auditTenantRedactions(pool: Pool, tenant: string, options:
         audit.firstFailure = { seq: Number(r.seq), problem: 'redaction-unrecorded', detail: 'payload removed without a redaction time (the table constraint was bypassed)' };
         return audit;
       }
-      const verdict = auditRedaction({ seq: Number(r.seq), type: r.type, changeId: r.change_id, recordedAt: r.recorded_at, redactedAt: r.redacted_at }, runs, holds, options);
+      const verdict = auditRedaction({ seq: Number(r.seq), type: r.type, changeId: r.change_id, recordedAt: r.recorded_at, redactedAt: r.redacted_at }, runs, holds, { ...options, loggedRuns });
       if (verdict.verdict === 'pending') audit.pending++;
       if (verdict.verdict === 'failed') {
         audit.firstFailure = verdict.failure;
@@ -81,6 +83,16 @@ export async function recordedRetentionRuns(pool: Pool, tenant: string): Promise
     });
   }
   return runs;
+}
+
+/** Runs the retention procedure logged within the grace (ledger.retention_runs, logged_at from migration 0010). */
+async function recentlyLoggedRuns(pool: Pool, tenant: string, graceMs: number): Promise<LoggedRetentionRun[]> {
+  const { rows } = await pool.query<{ run_at: Date; first_seq: string | null; last_seq: string | null; logged_at: Date }>(
+    `SELECT run_at, first_seq, last_seq, logged_at FROM ledger.retention_runs
+      WHERE tenant = $1 AND logged_at > now() - make_interval(secs => $2::double precision / 1000) ORDER BY id`,
+    [tenant, graceMs],
+  );
+  return rows.map((r) => ({ runAt: r.run_at, firstSeq: r.first_seq === null ? null : Number(r.first_seq), lastSeq: r.last_seq === null ? null : Number(r.last_seq), loggedAt: r.logged_at }));
 }
 
 /** Every legal hold of the tenant, released ones included: a redaction is judged against the holds of its moment. */
