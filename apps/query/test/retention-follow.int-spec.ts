@@ -14,7 +14,7 @@ describe('read models follow retention', () => {
   const changeId = `CHG-${tenant}`;
 
   beforeAll(async () => {
-    await p.start();
+    await p.start({ QUERY_PROJECTORS: 'postgres,opensearch' });
     const occurredAt = new Date().toISOString();
     const res = await p.emit([
       { type: 'change.requested', occurredAt, actor: { id: 'alice@example.com', type: 'user' }, resource: { kind: 'k8s.deployment', id: 'payments-api', environment: 'prod' }, changeId },
