@@ -32,6 +32,7 @@ describe('read models follow retention', () => {
     expect(res.status).toBe(202);
     await p.query.searchable(tenant, 4);
     await expectEventually(async () => expect((await p.pool.query('SELECT count(*)::int AS n FROM query.runs WHERE tenant = $1', [tenant])).rows[0]).toEqual({ n: 3 }));
+    await expectEventually(async () => expect((await p.pool.query('SELECT count(*)::int AS n FROM query.alert_change_events WHERE tenant = $1', [tenant])).rows[0]).toEqual({ n: 4 }));
   }, 90_000);
   afterAll(() => p.stop());
 
@@ -74,6 +75,8 @@ describe('read models follow retention', () => {
       [tenant],
     );
     expect(rows[0]).toEqual({ redacted: 3, runs: 0 });
+    // The change histories the alert rules read forget them too.
+    await expectEventually(async () => expect((await p.pool.query('SELECT count(*)::int AS n FROM query.alert_change_events WHERE tenant = $1', [tenant])).rows[0]).toEqual({ n: 1 }));
     const kept = await p.pool.query<{ hash: string }>('SELECT hash FROM query.change_events WHERE tenant = $1 AND event IS NULL', [tenant]);
     expect(kept.rows.every((r) => r.hash.length > 0)).toBe(true);
   }, 90_000);

@@ -1,8 +1,10 @@
 import type { CommittedRecord } from '@audit/contracts';
 import type { Pool, PoolClient } from '@audit/db';
+import { redactedSeqs } from '@audit/ledger-store';
 import type { Logger } from '@audit/observability';
 import type { StoryEvent } from '../../changes/change-story/change-verdicts';
 import { toStoryEvent } from '../../projections/postgres/lifecycle.projector';
+import { retentionRange } from '../../projections/retention-followup';
 import { withProjectorWriter } from '../../projections/postgres/tenant-reader';
 import type { Clock } from '../../clock';
 import { ALERTING_SOURCE } from '../alerts/alert-events';
@@ -64,6 +66,12 @@ export class StreamingEvaluation {
           `INSERT INTO query.alert_change_events (tenant, seq, change_id, recorded_at, hash, event) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
           [tenant, record.seq, record.event.changeId, record.recordedAt, record.hash, JSON.stringify(record.event)],
         );
+      }
+      // A retention run's redactions leave the change histories rules read too (the ledger says which).
+      const redacted = retentionRange(record);
+      if (redacted) {
+        const seqs = (await redactedSeqs(this.pool, tenant, redacted.firstSeq, redacted.lastSeq)).map((r) => r.seq);
+        await client.query('DELETE FROM query.alert_change_events WHERE tenant = $1 AND seq = ANY($2::bigint[])', [tenant, seqs]);
       }
       // Alerts are recorded as events too; evaluating them would let one alert feed the next.
       if (record.event.source?.system === ALERTING_SOURCE) continue;
