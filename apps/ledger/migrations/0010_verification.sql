@@ -21,6 +21,10 @@ CREATE TABLE ledger.verification_state (
   success_recorded_at     timestamptz,
   success_recorded_size   bigint,
   failure_recorded_key    text,
+  -- Redacted rows at the last redaction audit, and how many of them still waited for their run's event:
+  -- an incremental pass audits redactions again only when either says something may have changed.
+  redacted_count          bigint      NOT NULL DEFAULT 0,
+  redactions_pending      bigint      NOT NULL DEFAULT 0,
   CHECK ((status = 'failed') = (failure IS NOT NULL))
 );
 

@@ -9,7 +9,7 @@ import { SigningKeysProvider } from '../keys/signing-keys.provider';
 import { decideRecording } from './verification.decider';
 import { verificationEvent } from './verification-event';
 import { verifyPass, type ResumePoint } from './verification.pass';
-import { grewSince, loadVerificationState, saveVerificationState, type VerificationState } from './verification-state.repository';
+import { countRedacted, grewSince, loadVerificationState, saveVerificationState, type VerificationState } from './verification-state.repository';
 
 /** Before the first clean pass: nothing verified, the chain at its genesis value. */
 const EMPTY_RESUME: ResumePoint = { size: 0, lastHash: Buffer.alloc(32), frontier: { size: 0, hashes: [] }, checkpointedSize: 0, lastCheckpointId: 0 };
@@ -97,7 +97,11 @@ export class LedgerVerifierService implements OnApplicationBootstrap, OnApplicat
     const full = previous?.lastFullAt === undefined || now.getTime() - previous.lastFullAt.getTime() >= this.config.LEDGER_VERIFY_FULL_INTERVAL_MS;
     const mode = full ? 'full' : 'incremental';
     const pass = await verifyPass(this.pool, tenant, this.keys.keys.trusted, undefined, full ? undefined : previous?.resume);
-    const redactions = await auditTenantRedactions(this.pool, tenant, { now, graceMs: this.config.LEDGER_VERIFY_REDACTION_GRACE_MS });
+    // Auditing every redaction is a scan of the redacted rows: a full pass always does it, an incremental
+    // one when their number changed (a redaction by hand adds one) or some were still waiting for their run.
+    const redactedCount = await countRedacted(this.pool, tenant);
+    const audit = full || previous === undefined || redactedCount !== previous.redactedCount || previous.redactionsPending > 0;
+    const redactions = audit ? await auditTenantRedactions(this.pool, tenant, { now, graceMs: this.config.LEDGER_VERIFY_REDACTION_GRACE_MS }) : { redacted: redactedCount, pending: 0 };
     const failure = pass.result.firstFailure ?? redactions.firstFailure;
     // The resume point moves only on a clean pass; a failed one is retried from the last good point.
     const resume = pass.next ?? previous?.resume ?? EMPTY_RESUME;
@@ -137,6 +141,8 @@ export class LedgerVerifierService implements OnApplicationBootstrap, OnApplicat
             ...(previous?.successRecordedSize !== undefined ? { successRecordedSize: previous.successRecordedSize } : {}),
           }),
       ...(decision.failureKey ? { failureRecordedKey: decision.failureKey } : {}),
+      redactedCount,
+      redactionsPending: redactions.pending,
     };
     await saveVerificationState(this.pool, this.config.KAFKA_TOPIC_NAMESPACE, state);
     return state;

@@ -17,6 +17,9 @@ export interface VerificationState {
   readonly successRecordedAt?: Date;
   readonly successRecordedSize?: number;
   readonly failureRecordedKey?: string;
+  /** Redacted rows at the last redaction audit, and how many were still waiting for their run's event. */
+  readonly redactedCount: number;
+  readonly redactionsPending: number;
 }
 
 const Failure = z.object({ seq: z.number().int(), problem: z.string(), detail: z.string() });
@@ -37,6 +40,8 @@ const StateRow = z.object({
   success_recorded_at: z.date().nullable(),
   success_recorded_size: z.coerce.number().int().nullable(),
   failure_recorded_key: z.string().nullable(),
+  redacted_count: z.coerce.number().int().min(0),
+  redactions_pending: z.coerce.number().int().min(0),
 });
 
 export async function loadVerificationState(pool: Pool, tenant: string): Promise<VerificationState | undefined> {
@@ -62,20 +67,24 @@ export async function loadVerificationState(pool: Pool, tenant: string): Promise
     ...(r.success_recorded_at ? { successRecordedAt: r.success_recorded_at } : {}),
     ...(r.success_recorded_size !== null ? { successRecordedSize: r.success_recorded_size } : {}),
     ...(r.failure_recorded_key !== null ? { failureRecordedKey: r.failure_recorded_key } : {}),
+    redactedCount: r.redacted_count,
+    redactionsPending: r.redactions_pending,
   };
 }
 
 export async function saveVerificationState(pool: Pool, namespace: string, s: VerificationState): Promise<void> {
   await pool.query(
     `INSERT INTO ledger.verification_state (tenant, namespace, verified_size, last_hash, frontier, last_checkpoint_id, last_checkpoint_note,
-       checkpointed_size, root_hash, status, mode, failure, checked_at, last_full_at, success_recorded_at, success_recorded_size, failure_recorded_key)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+       checkpointed_size, root_hash, status, mode, failure, checked_at, last_full_at, success_recorded_at, success_recorded_size, failure_recorded_key,
+       redacted_count, redactions_pending)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
      ON CONFLICT (tenant) DO UPDATE SET namespace = EXCLUDED.namespace, verified_size = EXCLUDED.verified_size, last_hash = EXCLUDED.last_hash,
        frontier = EXCLUDED.frontier, last_checkpoint_id = EXCLUDED.last_checkpoint_id, last_checkpoint_note = EXCLUDED.last_checkpoint_note,
        checkpointed_size = EXCLUDED.checkpointed_size, root_hash = EXCLUDED.root_hash, status = EXCLUDED.status, mode = EXCLUDED.mode,
        failure = EXCLUDED.failure, checked_at = EXCLUDED.checked_at, last_full_at = EXCLUDED.last_full_at,
        success_recorded_at = EXCLUDED.success_recorded_at, success_recorded_size = EXCLUDED.success_recorded_size,
-       failure_recorded_key = EXCLUDED.failure_recorded_key`,
+       failure_recorded_key = EXCLUDED.failure_recorded_key, redacted_count = EXCLUDED.redacted_count,
+       redactions_pending = EXCLUDED.redactions_pending`,
     [
       s.tenant,
       namespace,
@@ -94,6 +103,8 @@ export async function saveVerificationState(pool: Pool, namespace: string, s: Ve
       s.successRecordedAt ?? null,
       s.successRecordedSize ?? null,
       s.failureRecordedKey ?? null,
+      s.redactedCount,
+      s.redactionsPending,
     ],
   );
 }
@@ -105,4 +116,10 @@ export async function grewSince(pool: Pool, tenant: string, size: number): Promi
     [tenant, size],
   );
   return rows[0]?.grew === true;
+}
+
+/** How many of the tenant's rows are redacted (an index-only count on the partial index of migration 0010). */
+export async function countRedacted(pool: Pool, tenant: string): Promise<number> {
+  const { rows } = await pool.query<{ n: string }>('SELECT count(*) AS n FROM ledger.records WHERE tenant = $1 AND canonical IS NULL', [tenant]);
+  return Number(rows[0]?.n ?? 0);
 }
