@@ -81,7 +81,13 @@ export class LedgerVerifierService implements OnApplicationBootstrap, OnApplicat
         let failed = 0;
         for (const { tenant } of tenants.rows) {
           if (this.stopped) break;
-          if ((await this.verifyTenant(tenant, now())).status === 'failed') failed++;
+          try {
+            if ((await this.verifyTenant(tenant, now())).status === 'failed') failed++;
+          } catch (error) {
+            // One tenant's broken state (or a row the verifier cannot even read) must not stop the others.
+            failed++;
+            this.logger.error({ err: error, tenant }, 'could not verify the tenant; retrying next tick');
+          }
         }
         this.failures.set(failed);
       } finally {
