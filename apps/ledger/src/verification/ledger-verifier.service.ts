@@ -100,9 +100,18 @@ export class LedgerVerifierService implements OnApplicationBootstrap, OnApplicat
 
   private async verifyTenant(tenant: string, now: Date): Promise<VerificationState> {
     const previous = await loadVerificationState(this.pool, tenant);
-    const full = previous?.lastFullAt === undefined || now.getTime() - previous.lastFullAt.getTime() >= this.config.LEDGER_VERIFY_FULL_INTERVAL_MS;
+    let full = previous?.lastFullAt === undefined || now.getTime() - previous.lastFullAt.getTime() >= this.config.LEDGER_VERIFY_FULL_INTERVAL_MS;
+    let pass: Awaited<ReturnType<typeof verifyPass>>;
+    try {
+      pass = await verifyPass(this.pool, tenant, this.keys.keys.trusted, undefined, full ? undefined : previous?.resume);
+    } catch (error) {
+      if (full) throw error;
+      // A stored resume point that no longer holds (e.g. its checkpoint's key is no longer trusted): start over.
+      this.logger.warn({ err: error, tenant }, 'cannot resume verification from the stored state; verifying from seq 1');
+      full = true;
+      pass = await verifyPass(this.pool, tenant, this.keys.keys.trusted, undefined, undefined);
+    }
     const mode = full ? 'full' : 'incremental';
-    const pass = await verifyPass(this.pool, tenant, this.keys.keys.trusted, undefined, full ? undefined : previous?.resume);
     // Auditing every redaction is a scan of the redacted rows: a full pass always does it, an incremental
     // one when their number changed (a redaction by hand adds one) or some were still waiting for their run.
     const redactedCount = await countRedacted(this.pool, tenant);
