@@ -13,7 +13,7 @@ import { ListChangesHttpController } from './changes/list-changes/list-changes.h
 import { CLOCK, ID_GENERATOR, systemClock, uuidv7Ids, type Clock, type IdGenerator } from './clock';
 import type { QueryConfig } from './config';
 import { EXPORT_CONTROLLERS, EXPORT_PROVIDERS } from './exports/exports.providers';
-import { OpenSearchCatchUp } from './projections/catch-up/opensearch-catch-up';
+import { ProjectionCatchUp } from './projections/catch-up/projection-catch-up';
 import { ProjectionConsumers } from './projections/projection-consumers';
 import { ProjectionStatusHandler } from './projections/projection-status/projection-status.handler';
 import { ProjectionStatusHttpController } from './projections/projection-status/projection-status.http.controller';
@@ -59,7 +59,7 @@ export class AppModule {
       ReadAccessAuthenticator,
       AuditReadRecorder,
       ProjectionConsumers,
-      OpenSearchCatchUp,
+      ProjectionCatchUp,
       SearchEventsHandler,
       ChangeStoryHandler,
       ListChangesHandler,

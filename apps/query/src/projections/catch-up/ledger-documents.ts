@@ -21,13 +21,20 @@ export interface LedgerRow {
  * Returns a reason instead when the stored entry does not parse as a committed record.
  */
 export function documentFromLedgerRow(tenant: string, row: LedgerRow): { document: EventDocument; placedAt: string } | { invalid: string } {
-  const hashes = { leafHash: row.leafHash.toString('hex'), hash: row.hash.toString('hex'), prevHash: row.prevHash.toString('hex') };
-  if (row.canonical === null) {
-    const kept = { tenant, seq: row.seq, id: row.eventId, type: row.type, recordedAt: row.recordedAt.toISOString(), ...(row.changeId ? { changeId: row.changeId } : {}), ...hashes };
-    return { document: redactedDocument(kept, row.redactedAt ?? row.recordedAt), placedAt: row.recordedAt.toISOString() };
-  }
-  const { seq, recordedAt, ...event } = JSON.parse(row.canonical) as Record<string, unknown>;
-  const parsed = CommittedRecord.safeParse({ event, seq, recordedAt, ...hashes });
-  if (!parsed.success || parsed.data.seq !== row.seq || parsed.data.event.tenant !== tenant) return { invalid: `seq ${row.seq}: the stored entry is not a committed record of ${tenant}` };
-  return { document: toDocument(parsed.data), placedAt: parsed.data.event.occurredAt };
+  const committed = committedFromLedgerRow(tenant, row);
+  if ('invalid' in committed) return committed;
+  if ('record' in committed) return { document: toDocument(committed.record), placedAt: committed.record.event.occurredAt };
+  const kept = { tenant, seq: row.seq, id: row.eventId, type: row.type, recordedAt: row.recordedAt.toISOString(), ...(row.changeId ? { changeId: row.changeId } : {}), ...hexHashes(row) };
+  return { document: redactedDocument(kept, committed.redactedAt), placedAt: row.recordedAt.toISOString() };
 }
+
+/** The committed record the ledger announced for a row, as its outbox builds it; a redacted row has none. */
+export function committedFromLedgerRow(tenant: string, row: LedgerRow): { record: CommittedRecord } | { redactedAt: Date } | { invalid: string } {
+  if (row.canonical === null) return { redactedAt: row.redactedAt ?? row.recordedAt };
+  const { seq, recordedAt, ...event } = JSON.parse(row.canonical) as Record<string, unknown>;
+  const parsed = CommittedRecord.safeParse({ event, seq, recordedAt, ...hexHashes(row) });
+  if (!parsed.success || parsed.data.seq !== row.seq || parsed.data.event.tenant !== tenant) return { invalid: `seq ${row.seq}: the stored entry is not a committed record of ${tenant}` };
+  return { record: parsed.data };
+}
+
+const hexHashes = (row: LedgerRow) => ({ leafHash: row.leafHash.toString('hex'), hash: row.hash.toString('hex'), prevHash: row.prevHash.toString('hex') });

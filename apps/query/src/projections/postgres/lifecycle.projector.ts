@@ -198,6 +198,38 @@ export class LifecycleProjector {
     );
   }
 
+  /**
+   * Applies a page read from the ledger itself (catch-up): its committed records as usual, and its
+   * redacted rows as what is left of them (a change_events row without event, placed at its recording
+   * time, since the time it happened was in the payload); the position moves to the end of the page.
+   */
+  async applyLedgerPage(
+    tenant: string,
+    records: readonly CommittedRecord[],
+    redacted: readonly { seq: number; changeId: string | null; type: string; recordedAt: Date; hash: string; redactedAt: Date }[],
+    upToSeq: number,
+  ): Promise<void> {
+    await withProjectorWriter(this.pool, async (client) => {
+      await lockTenant(client, tenant);
+      await this.applyIn(client, records);
+      const rows = redacted.filter((r) => r.changeId !== null);
+      if (rows.length > 0) {
+        await client.query(
+          `INSERT INTO query.change_events (tenant, seq, change_id, type, occurred_at, recorded_at, hash, event, redacted_at)
+           SELECT $1, x.seq, x.change_id, x.type, x.recorded_at, x.recorded_at, x.hash, NULL, x.redacted_at
+             FROM jsonb_to_recordset($2::jsonb) AS x(seq bigint, change_id text, type text, recorded_at timestamptz, hash text, redacted_at timestamptz)
+           ON CONFLICT (tenant, seq) DO NOTHING`,
+          [tenant, JSON.stringify(rows.map((r) => ({ seq: r.seq, change_id: r.changeId, type: r.type, recorded_at: r.recordedAt, hash: r.hash, redacted_at: r.redactedAt })))],
+        );
+      }
+      await client.query(
+        `INSERT INTO query.projection_positions (projection, tenant, last_seq) VALUES ($1, $2, $3)
+         ON CONFLICT (projection, tenant) DO UPDATE SET last_seq = GREATEST(query.projection_positions.last_seq, EXCLUDED.last_seq)`,
+        [POSTGRES_PROJECTION, tenant, upToSeq],
+      );
+    });
+  }
+
   /** Removes everything of the tenant (rebuild); the caller's transaction holds the tenant lock. */
   async dropTenantIn(client: PoolClient, tenant: string): Promise<void> {
     await lockTenant(client, tenant);
