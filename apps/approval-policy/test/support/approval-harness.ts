@@ -38,7 +38,7 @@ export class ApprovalHarness {
     const key = generateSigningKey('approval-test-key');
     this.ledger = await bootService(
       { service: 'ledger', env: LedgerEnv, module: (config, logger) => LedgerModule.forRoot(config, logger), uses: { postgres: true, kafka: true } },
-      { KAFKA_TOPIC_NAMESPACE: this.namespace, LEDGER_SIGNING_KEY: key.privateKeyPem, LEDGER_KEY_NAME: 'approval-test-key', CHECKPOINT_INTERVAL_MS: '1000' },
+      { KAFKA_TOPIC_NAMESPACE: this.namespace, LEDGER_SIGNING_KEY: key.privateKeyPem, LEDGER_KEY_NAME: 'approval-test-key', CHECKPOINT_INTERVAL_MS: '1000', LEDGER_VERIFY_ENABLED: 'false' },
     );
     this.app = await bootService(
       {
