@@ -49,6 +49,13 @@ export function buildLedgerOpenApi(): Record<string, unknown> {
           responses: { 200: { description: '{from, to, proof[], fromCheckpoint, toCheckpoint}' }, 400: problem, 401: problem, 404: problem },
         },
       },
+      '/v1/verification': {
+        get: {
+          summary: "The ledger's last continuous verification of the caller's tenant (first bad seq and reason when it failed)",
+          security: bearer,
+          responses: { 200: { description: '{tenant, status, mode, verifiedSize, checkpointedSize, rootHash, checkedAt, lastFullAt, failure}' }, 401: problem, 404: problem },
+        },
+      },
     },
   };
 }
