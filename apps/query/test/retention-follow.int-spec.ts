@@ -42,7 +42,7 @@ describe('read models follow retention', () => {
     expect(before.body['hits']).toHaveLength(3);
     expect(JSON.stringify(before.body['hits'])).toContain(secret);
 
-    const env = { DATABASE_URL: process.env.DATABASE_URL, KAFKA_BROKERS: process.env.KAFKA_BROKERS, KAFKA_TOPIC_NAMESPACE: p.query.ns };
+    const env = { DATABASE_URL: process.env.DATABASE_URL, KAFKA_BROKERS: process.env.KAFKA_BROKERS, KAFKA_TOPIC_NAMESPACE: p.query.ns, SERVICE_CREDENTIAL_SECRET: process.env.SERVICE_CREDENTIAL_SECRET };
     let out = '';
     const cli = (argv: string[]) => runCli(argv, { stdout: (t) => void (out += t), stderr: (t) => void (out += t), env });
     expect(await cli(['retention', 'set', '--tenant', tenant, '--type', 'deployment.failed', '--days', '30'])).toBe(0);

@@ -1,6 +1,7 @@
 import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { KafkaPublisher, type Kafka } from '@audit/kafka';
+import { serviceSignedMessage } from '@audit/ledger-core';
 import { auditTenantRedactions } from '@audit/ledger-store';
 import { counter, gauge, type Logger, type Registry } from '@audit/observability';
 import { InjectConfig, InjectKafka, InjectLogger, InjectMetrics, InjectPool } from '@audit/service-shell';
@@ -133,8 +134,9 @@ export class LedgerVerifierService implements OnApplicationBootstrap, OnApplicat
         { tenant, mode, treeSize: decision.record === 'failed' ? pass.result.rows : size, rootHash, checkpointedSize: pass.result.checkpointedSize, redactedRows: redactions.redacted, ...(failure ? { failure } : {}) },
         now,
       );
-      // Recorded before the state says so: if Kafka refuses, the next tick records it again.
-      await this.publisher.publish('ingested', [{ key: tenant, value: event }], { timeoutMs: 10_000 });
+      // Recorded before the state says so: if Kafka refuses, the next tick records it again. Signed with the
+      // service credential: the ledger appends a reserved event like this one only from our services.
+      await this.publisher.publish('ingested', [{ key: tenant, ...serviceSignedMessage(this.config.SERVICE_CREDENTIAL_SECRET, event) }], { timeoutMs: 10_000 });
       const log = { tenant, mode, size, eventId: event.id, ...(failure ? { failure } : {}) };
       if (failure) this.logger.error(log, 'ledger verification failed');
       else this.logger.info(log, 'ledger verified');

@@ -1,9 +1,9 @@
-import { AcceptedEvent, uuidv7 } from '@audit/contracts';
+import { AcceptedEvent, serviceProvenance, uuidv7 } from '@audit/contracts';
 import type { VerifyFailure } from '@audit/ledger-core';
 import type { VerificationMode } from './verification.decider';
 
 /** Who asserts a verification result: the ledger itself, over its service credential (DESIGN "Trust model"). */
-export const VERIFIER_PROVENANCE = { kind: 'service', id: 'ledger', auth: 'service-credential', via: 'ledger-verifier', scopes: [] } as const;
+export const VERIFIER_PROVENANCE = serviceProvenance('ledger', 'ledger-verifier');
 
 export interface VerificationFacts {
   readonly tenant: string;
