@@ -10,3 +10,4 @@ export * from './alert-message';
 export * from './search-api';
 export * from './provenance';
 export * from './reserved';
+export * from './strict-json';
