@@ -11,3 +11,5 @@ export * from './search-api';
 export * from './provenance';
 export * from './reserved';
 export * from './strict-json';
+export * from './committable';
+export * from './time-bounds';
