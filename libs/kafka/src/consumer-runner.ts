@@ -1,7 +1,7 @@
 import type { Consumer, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { toFieldIssues, TOPICS, type FieldIssue } from '@audit/contracts';
+import { parseStrictJson, toFieldIssues, TOPICS, type FieldIssue } from '@audit/contracts';
 import { contextFromHeaders, Gauge, inSpan, linksFrom, SpanKind, tracer, type Registry } from '@audit/observability';
 import { describeStall, PartitionProgress, type PartitionReport } from './partition-progress';
 import type { KafkaPublisher } from './publisher';
@@ -321,13 +321,22 @@ export class ConsumerRunner<T> {
 
   private parse(message: KafkaMessage, partition: number): Parsed<T> {
     if (!message.value) return { ok: false, message, reason: 'empty message value', issues: [] };
-    let json: unknown;
+    let text: string;
     try {
-      json = JSON.parse(message.value.toString('utf8'));
-    } catch (error) {
-      return { ok: false, message, reason: `not JSON: ${(error as Error).message}`, issues: [] };
+      text = UTF8.decode(message.value);
+    } catch {
+      return { ok: false, message, reason: 'not JSON: the value is not valid UTF-8', issues: [] };
     }
-    const result = this.options.schema.safeParse(json);
+    // The contract's strict decoder, not JSON.parse: a duplicate key, a lone surrogate or an inexact
+    // number would otherwise reach the handler (and, in the ledger, stall the partition on a record
+    // canonical JSON cannot encode).
+    const decoded = parseStrictJson(text);
+    if (!decoded.ok) {
+      const { error } = decoded;
+      if (error.kind === 'syntax') return { ok: false, message, reason: `not JSON: ${error.message}`, issues: [] };
+      return { ok: false, message, reason: `not strict JSON (${error.rule}): ${error.message}`, issues: [{ path: error.path, message: error.message }] };
+    }
+    const result = this.options.schema.safeParse(decoded.value);
     if (!result.success) {
       const issues = toFieldIssues(result.error);
       return { ok: false, message, reason: `does not match the ${this.options.topic} schema`, issues };
@@ -429,3 +438,6 @@ function registerProgressMetrics(registry: Registry, runner: ProgressSource): vo
 }
 
 export const DLQ_TOPIC = TOPICS.dlq.name;
+
+/** Fatal: invalid UTF-8 is refused rather than silently turned into U+FFFD. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
