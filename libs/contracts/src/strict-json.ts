@@ -177,6 +177,19 @@ class StrictJsonParser {
   }
 
   private readString(isKey: boolean): string {
+    // Fast path, most strings: no escape, no control character, no surrogate before the closing quote.
+    const end = this.text.indexOf('"', this.i + 1);
+    if (end !== -1) {
+      const segment = this.text.slice(this.i + 1, end);
+      if (!NEEDS_SCAN.test(segment)) {
+        this.i = end + 1;
+        return segment;
+      }
+    }
+    return this.scanString(isKey);
+  }
+
+  private scanString(isKey: boolean): string {
     const { text } = this;
     const at = this.i;
     let start = ++this.i;
@@ -287,6 +300,9 @@ class StrictJsonParser {
     this.syntax(this.i, `unexpected ${what}${context ? ` ${context}` : ''}`);
   }
 }
+
+/** What sends a string through the character-by-character scan: escapes, controls, any surrogate. */
+const NEEDS_SCAN = /[\\\u0000-\u001f\ud800-\udfff]/;
 
 const ESCAPES: Record<number, string> = { 0x22: '"', 0x5c: '\\', 0x2f: '/', 0x62: '\b', 0x66: '\f', 0x6e: '\n', 0x72: '\r', 0x74: '\t' };
 
