@@ -12,7 +12,8 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
  * (approvals, gate, policies): a comment with a lone surrogate would otherwise become an approval event
  * the ledger cannot canonicalize, and a duplicate `decision` key would be read as its last value.
  * Not JSON → 400; JSON that breaks a strict rule → 422 naming the path and the rule.
- * Registered at module init (before Fastify is ready), so tests booting the module get it too.
+ * Registered at module init (before Fastify is ready), so tests booting the module get it too. Other
+ * content types have no parser (415).
  */
 @Injectable()
 export class StrictJsonBody implements OnModuleInit {
@@ -21,7 +22,10 @@ export class StrictJsonBody implements OnModuleInit {
   onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
     if (!fastify) return;
-    fastify.removeContentTypeParser('application/json');
+    // All of them: Nest re-adds 'application/json' over Fastify's default, which leaves a second entry
+    // that removing it by name does not clear (Fastify 5.4), and every route here takes JSON only, so
+    // any other content type is now a 415 as at ingest.
+    fastify.removeAllContentTypeParsers();
     fastify.addContentTypeParser(JSON_TYPES, { parseAs: 'buffer' }, (_request: FastifyRequest, body: Buffer, done: (err: Error | null, value?: unknown) => void) => {
       const decoded = decodeStrictJsonBody(body);
       if (decoded instanceof ProblemError) return done(decoded);
