@@ -19,8 +19,8 @@ const event = {
 };
 const text = JSON.stringify(event);
 
-function measure(name: string, fn: () => unknown, ms = 3000): number {
-  for (let i = 0; i < 20_000; i++) fn(); // warm up the JIT
+/** ns per call of `fn` over `ms` milliseconds. */
+function timed(fn: () => unknown, ms: number): number {
   let n = 0;
   const started = process.hrtime.bigint();
   const until = started + BigInt(ms) * 1_000_000n;
@@ -28,12 +28,22 @@ function measure(name: string, fn: () => unknown, ms = 3000): number {
     for (let i = 0; i < 1000; i++) fn();
     n += 1000;
   }
-  const ns = Number(process.hrtime.bigint() - started) / n;
-  process.stdout.write(`${name}: ${(ns / 1000).toFixed(2)} µs per event (${Math.round(1e9 / ns)} events/s)\n`);
-  return ns;
+  return Number(process.hrtime.bigint() - started) / n;
 }
 
+const native = () => JSON.parse(text) as unknown;
+const strict = () => parseStrictJson(text);
+for (let i = 0; i < 20_000; i++) {
+  native();
+  strict();
+} // warm up the JIT
+// Interleaved rounds: on a shared machine the load moves between rounds, so each round's ratio is
+// taken under the same load and the median of the ratios is reported.
+const rounds: { native: number; strict: number }[] = [];
+for (let r = 0; r < 10; r++) rounds.push({ native: timed(native, 300), strict: timed(strict, 300) });
+const ratios = rounds.map((r) => r.strict / r.native).sort((a, b) => a - b);
+const median = (xs: number[]) => xs[Math.floor(xs.length / 2)] as number;
 process.stdout.write(`event: ${Buffer.byteLength(text)} bytes\n`);
-const native = measure('JSON.parse', () => JSON.parse(text));
-const strict = measure('parseStrictJson', () => parseStrictJson(text));
-process.stdout.write(`ratio strict / JSON.parse: ${(strict / native).toFixed(2)}\n`);
+process.stdout.write(`JSON.parse: ${(median(rounds.map((r) => r.native).sort((a, b) => a - b)) / 1000).toFixed(2)} µs per event (median of 10 rounds)\n`);
+process.stdout.write(`parseStrictJson: ${(median(rounds.map((r) => r.strict).sort((a, b) => a - b)) / 1000).toFixed(2)} µs per event\n`);
+process.stdout.write(`ratio strict / JSON.parse: median ${median(ratios).toFixed(2)} (rounds ${ratios[0]?.toFixed(2)}–${ratios[ratios.length - 1]?.toFixed(2)})\n`);
