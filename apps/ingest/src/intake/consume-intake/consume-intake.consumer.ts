@@ -1,7 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { IntakeMessage, occurredAtProblem, reservedAssertion, topicName, type TopicPayload } from '@audit/contracts';
-
-type Intake = TopicPayload<'intake'>;
 import { ConsumerRunner, ensureTopics, KafkaPublisher, PoisonMessageError, type ConsumedRecord, type Kafka } from '@audit/kafka';
 import { serviceSignedMessage } from '@audit/ledger-core';
 import type { Logger } from '@audit/observability';
