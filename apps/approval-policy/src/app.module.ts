@@ -16,6 +16,7 @@ import { DecideGateHandler } from './gate/decide-gate/decide-gate.handler';
 import { DecideGateHttpController } from './gate/decide-gate/decide-gate.http.controller';
 import { Authenticator } from './http/authenticate';
 import { ProblemFilter } from './http/problem.filter';
+import { StrictJsonBody } from './http/strict-json-body';
 import { ChangeViewRepository } from './ledger-view/change-view.repository';
 import { CommittedEventsConsumer } from './ledger-view/committed-events.consumer';
 import { PolicyRepository } from './policy/policy.repository';
@@ -55,6 +56,7 @@ export class AppModule {
       },
       { provide: CLOCK, useValue: overrides.clock ?? systemClock },
       { provide: APP_FILTER, useValue: new ProblemFilter(logger) },
+      StrictJsonBody,
       Authenticator,
       InternalEventsPublisher,
       ChangeViewRepository,

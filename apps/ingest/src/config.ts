@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { baseEnv, port, serviceCredentialEnv } from '@audit/config';
+import { beforeFloor, TIME_BOUNDS, type OccurredAtBounds } from '@audit/contracts';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const flag = (fallback: boolean) =>
@@ -37,8 +38,21 @@ export const IngestEnv = {
   /** Consume `audit.intake.v1` (emitters inside the cluster). */
   INTAKE_ENABLED: flag(true),
   INTAKE_GROUP_ID: z.string().min(1).default('ingest-intake'),
+  /**
+   * Events that claim to have happened before this are refused (422 on HTTP, DLQ on the intake topic).
+   * The default refuses the usual unset clocks (Go's 0001-01-01, Unix time 0); never before 1970.
+   */
+  EVENT_EARLIEST_OCCURRED_AT: z.iso
+    .datetime({ offset: true, message: 'must be an RFC 3339 timestamp with a time zone' })
+    .default(TIME_BOUNDS.defaultEarliest)
+    .refine((v) => !beforeFloor(v), { message: `must not be before ${TIME_BOUNDS.floor}` }),
   /** Apply this service's migrations at boot (off when a separate job migrates). */
   MIGRATE_ON_START: flag(true),
 };
 
 export type IngestConfig = z.output<z.ZodObject<typeof IngestEnv>>;
+
+/** The occurredAt bounds every door of this service applies (the future skew is the contract's). */
+export function occurredAtBounds(config: Pick<IngestConfig, 'EVENT_EARLIEST_OCCURRED_AT'>): OccurredAtBounds {
+  return { earliest: new Date(config.EVENT_EARLIEST_OCCURRED_AT), maxFutureSkewMs: TIME_BOUNDS.maxFutureSkewMs };
+}

@@ -102,6 +102,8 @@ export class LedgerPipeline implements OnApplicationBootstrap, OnApplicationShut
       topic,
       // Only what attributes a message to a tenant's log; the rest is checked per record in commit().
       schema: AttributableEvent,
+      // Not strict JSON (a lone surrogate, a duplicate key…) but attributable: recorded as failed too.
+      attributeStrictRefusals: true,
       service: 'ledger',
       logger: this.logger,
       dlq: this.publisher,
@@ -226,6 +228,10 @@ export class LedgerPipeline implements OnApplicationBootstrap, OnApplicationShut
 
   private async commit(chunk: ConsumedRecord<AttributableEvent>[], topic: string, partition: number, fromOffset: string, nextOffset: string): Promise<AppendResult> {
     const events = chunk.map((rec) => {
+      if (rec.strictRefusal) {
+        const { path, message } = rec.strictRefusal;
+        throw new InvalidAcceptedEventError(`offset ${rec.offset} is not strict JSON: ${path ? `${path}: ` : ''}${message}`);
+      }
       const parsed = AcceptedEvent.safeParse(rec.value);
       if (!parsed.success) {
         const issues = toFieldIssues(parsed.error).slice(0, 5).map((i) => `${i.path}: ${i.message}`);
@@ -274,7 +280,9 @@ export class LedgerPipeline implements OnApplicationBootstrap, OnApplicationShut
       value: record.bytes,
       reason: failure.reason ?? 'could not be appended',
     });
-    await this.commit([{ ...record, value: failure }], topic, partition, fromOffset, nextOffset);
+    // The failure event replaces the original, strict-JSON refusal included.
+    const { strictRefusal: _refusal, ...position } = record;
+    await this.commit([{ ...position, value: failure }], topic, partition, fromOffset, nextOffset);
     this.failures.inc();
   }
 

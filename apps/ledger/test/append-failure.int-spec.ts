@@ -110,6 +110,24 @@ describe('no partition waits on one record', () => {
     expect(await verifyTenantLedger(h.pool, t, h.trustedKeys)).toMatchObject({ ok: true, rows: 2, problems: 0 });
   });
 
+  it('records a message that is not strict JSON (lone surrogate, duplicate key) in its tenant’s log too', async () => {
+    const t = aTenant('strict');
+    const surrogate = JSON.stringify(anAcceptedEvent(t, { reason: 'x \ud800' }));
+    const duplicate = JSON.stringify(anAcceptedEvent(t, { changeId: 'CHG-a' })).replace('"changeId":"CHG-a"', '"changeId":"CHG-a","changeId":"CHG-b"');
+    const good = anAcceptedEvent(t);
+    await h.sendRaw(t, surrogate);
+    await h.sendRaw(t, duplicate);
+    await h.send([good]);
+    await expectEventually(async () => expect((await h.rows(t)).length).toBe(3));
+    const { rows } = await h.pool.query<{ type: string; canonical: string }>('SELECT type, canonical FROM ledger.records WHERE tenant = $1 ORDER BY seq', [t]);
+    expect(rows.map((r) => r.type)).toEqual(['ledger.append_failed', 'ledger.append_failed', good.type]);
+    const reasons = rows.slice(0, 2).map((r) => (JSON.parse(r.canonical) as { reason: string }).reason);
+    expect(reasons[0]).toMatch(/not strict JSON: reason: string is not well-formed Unicode: lone UTF-16 surrogate \\ud800/);
+    expect(reasons[1]).toMatch(/not strict JSON: changeId: duplicate key "changeId"/);
+    for (const raw of [surrogate, duplicate]) await expectEventually(() => expect(dlq.find((d) => Buffer.from(d.originalValue, 'base64').toString('utf8') === raw)).toBeDefined());
+    expect(await verifyTenantLedger(h.pool, t, h.trustedKeys)).toMatchObject({ ok: true, rows: 3, problems: 0 });
+  });
+
   it('retries a transient failure instead of dead-lettering, and commits once it passes', async () => {
     const t = aTenant('down');
     const events = [anAcceptedEvent(t), anAcceptedEvent(t)];

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { checkCommittable } from './committable';
 import { Provenance } from './provenance';
+import { beforeFloor, TIME_BOUNDS } from './time-bounds';
 import { boundedJsonObject, hex32, httpsUrl, line, sha256Digest, slug, tenantId, text, timestamp, uuidV7 } from './primitives';
 
 /**
@@ -158,6 +160,11 @@ function checkTypeRequirements(event: { type: EventType } & Record<string, unkno
   }
 }
 
+function checkTimeFloor(occurredAt: string, ctx: z.RefinementCtx): void {
+  if (beforeFloor(occurredAt)) ctx.addIssue({ code: 'custom', path: ['occurredAt'], message: `must not be before ${TIME_BOUNDS.floor}` });
+}
+
+/** Serializes: call only after checkCommittable (depth bounded), or JSON.stringify can overflow the stack. */
 function checkSize(event: unknown, ctx: z.RefinementCtx): void {
   const bytes = Buffer.byteLength(JSON.stringify(event), 'utf8');
   if (bytes > EVENT_LIMITS.maxEventBytes) {
@@ -173,7 +180,8 @@ export const AuditEventInput = z
   .strictObject(eventFields)
   .superRefine((e, ctx) => {
     checkTypeRequirements(e, ctx);
-    checkSize(e, ctx);
+    if (checkCommittable(e, ctx)) checkSize(e, ctx);
+    checkTimeFloor(e.occurredAt, ctx);
   });
 export type AuditEventInput = z.input<typeof AuditEventInput>;
 export type AuditEventInputParsed = z.output<typeof AuditEventInput>;
@@ -190,7 +198,8 @@ export const AcceptedEvent = z
   })
   .superRefine((e, ctx) => {
     checkTypeRequirements(e, ctx);
-    checkSize(e, ctx);
+    if (checkCommittable(e, ctx)) checkSize(e, ctx);
+    checkTimeFloor(e.occurredAt, ctx);
   });
 export type AcceptedEvent = z.output<typeof AcceptedEvent>;
 

@@ -10,3 +10,6 @@ export * from './alert-message';
 export * from './search-api';
 export * from './provenance';
 export * from './reserved';
+export * from './strict-json';
+export * from './committable';
+export * from './time-bounds';

@@ -1,7 +1,7 @@
 import type { Consumer, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { toFieldIssues, TOPICS, type FieldIssue } from '@audit/contracts';
+import { parseStrictJson, toFieldIssues, TOPICS, type FieldIssue } from '@audit/contracts';
 import { contextFromHeaders, Gauge, inSpan, linksFrom, SpanKind, tracer, type Registry } from '@audit/observability';
 import { describeStall, PartitionProgress, type PartitionReport } from './partition-progress';
 import type { KafkaPublisher } from './publisher';
@@ -15,6 +15,11 @@ export interface ConsumedRecord<T> {
   timestamp: string;
   /** The message value exactly as it was on the topic (for digests and the DLQ). */
   bytes: Buffer;
+  /**
+   * Set only with `attributeStrictRefusals`: the strict-JSON rule this message breaks. Its `value` was
+   * then decoded leniently (JSON.parse) and must not be trusted beyond what attributes it.
+   */
+  strictRefusal?: { rule: string; path: string; message: string };
 }
 
 export interface BatchContext {
@@ -68,6 +73,13 @@ export class PoisonMessageError extends Error {
 }
 
 export interface ConsumerRunnerOptions<T> {
+  /**
+   * A message that is JSON but breaks a strict-JSON rule (duplicate key, lone surrogate, inexact number,
+   * depth) goes to the DLQ by default. With this, it is decoded leniently and handed to the handler with
+   * `strictRefusal` set, for a handler that must account for every message (the ledger records it as
+   * failed in the tenant's log, then dead-letters it) rather than let it vanish into the DLQ.
+   */
+  attributeStrictRefusals?: boolean;
   kafka: Kafka;
   groupId: string;
   topic: string;
@@ -321,13 +333,32 @@ export class ConsumerRunner<T> {
 
   private parse(message: KafkaMessage, partition: number): Parsed<T> {
     if (!message.value) return { ok: false, message, reason: 'empty message value', issues: [] };
-    let json: unknown;
+    let text: string;
     try {
-      json = JSON.parse(message.value.toString('utf8'));
-    } catch (error) {
-      return { ok: false, message, reason: `not JSON: ${(error as Error).message}`, issues: [] };
+      text = UTF8.decode(message.value);
+    } catch {
+      return { ok: false, message, reason: 'not JSON: the value is not valid UTF-8', issues: [] };
     }
-    const result = this.options.schema.safeParse(json);
+    // The contract's strict decoder, not JSON.parse: a duplicate key, a lone surrogate or an inexact
+    // number would otherwise reach the handler (and, in the ledger, stall the partition on a record
+    // canonical JSON cannot encode).
+    const decoded = parseStrictJson(text);
+    let value: unknown;
+    let strictRefusal: ConsumedRecord<T>['strictRefusal'];
+    if (decoded.ok) value = decoded.value;
+    else {
+      const { error } = decoded;
+      if (error.kind === 'syntax') return { ok: false, message, reason: `not JSON: ${error.message}`, issues: [] };
+      const refused = { ok: false as const, message, reason: `not strict JSON (${error.rule}): ${error.message}`, issues: [{ path: error.path, message: error.message }] };
+      if (!this.options.attributeStrictRefusals) return refused;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        return refused;
+      }
+      strictRefusal = { rule: error.rule, path: error.path, message: error.message };
+    }
+    const result = this.options.schema.safeParse(value);
     if (!result.success) {
       const issues = toFieldIssues(result.error);
       return { ok: false, message, reason: `does not match the ${this.options.topic} schema`, issues };
@@ -342,6 +373,7 @@ export class ConsumerRunner<T> {
         headers: message.headers ?? {},
         timestamp: message.timestamp,
         bytes: message.value,
+        ...(strictRefusal ? { strictRefusal } : {}),
       },
     };
   }
@@ -429,3 +461,6 @@ function registerProgressMetrics(registry: Registry, runner: ProgressSource): vo
 }
 
 export const DLQ_TOPIC = TOPICS.dlq.name;
+
+/** Fatal: invalid UTF-8 is refused rather than silently turned into U+FFFD. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });

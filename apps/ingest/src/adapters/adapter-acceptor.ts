@@ -2,7 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { Provenance } from '@audit/contracts';
 import type { EmitterScope } from '../auth/api-key';
+import { InjectConfig } from '@audit/service-shell';
 import { CLOCK, type Clock } from '../clock';
+import { occurredAtBounds, type IngestConfig } from '../config';
 import { AcceptEventsHandler } from '../events/accept-events/accept-events.handler';
 import { replayHeaders } from '../events/accept-events/accept-events.http.controller';
 import { validateEvents } from '../events/accept-events/accept-events.validation';
@@ -19,6 +21,7 @@ export class AdapterAcceptor {
   constructor(
     private readonly handler: AcceptEventsHandler,
     @Inject(CLOCK) private readonly clock: Clock,
+    @InjectConfig() private readonly config: IngestConfig,
   ) {}
 
   async accept(
@@ -36,7 +39,7 @@ export class AdapterAcceptor {
   ): Promise<void> {
     if (!mapped.ok) return sendProblem(reply, Problems.invalid(`the ${context.via} payload cannot be mapped; nothing was accepted`, mapped.issues));
     if (mapped.events.length === 0) return sendResult(reply, { ok: true, value: { ids: [], receivedAt: this.clock().toISOString() } }, 202);
-    const events = validateEvents(mapped.events, { now: this.clock(), indexed: mapped.events.length > 1, ...(context.scope ? { scope: context.scope } : {}) });
+    const events = validateEvents(mapped.events, { now: this.clock(), indexed: mapped.events.length > 1, bounds: occurredAtBounds(this.config), ...(context.scope ? { scope: context.scope } : {}) });
     if (!events.ok) return sendProblem(reply, events.error);
     const result = await this.handler.execute({
       tenant: context.tenant,

@@ -1,3 +1,4 @@
+import { parseStrictJson } from '@audit/contracts';
 import { Problems, type Result, fail, ok } from './problem';
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
@@ -5,7 +6,10 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * Decodes a JSON request body strictly: valid UTF-8, no byte-order mark (RFC 8259 §8.1 forbids emitters
- * from adding one, and `terraform show -json` piped through some Windows tools gains one), one JSON value.
+ * from adding one, and `terraform show -json` piped through some Windows tools gains one), one JSON value,
+ * and the contract's strict-JSON rules (libs/contracts `parseStrictJson`: no duplicate keys, no lone
+ * surrogates, exact numbers, bounded nesting and counts), so nothing accepted here is uncommittable later.
+ * Not JSON → 400; JSON that breaks a rule → 422 naming the path and the rule.
  * The result is still `unknown`: callers validate it with a schema before using it.
  */
 export function decodeJsonBody(bytes: Buffer): Result<unknown> {
@@ -17,9 +21,9 @@ export function decodeJsonBody(bytes: Buffer): Result<unknown> {
   } catch {
     return fail(Problems.malformed('the body is not valid UTF-8'));
   }
-  try {
-    return ok(JSON.parse(text) as unknown);
-  } catch (error) {
-    return fail(Problems.malformed(`the body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`));
-  }
+  const decoded = parseStrictJson(text);
+  if (decoded.ok) return ok(decoded.value);
+  const { error } = decoded;
+  if (error.kind === 'syntax') return fail(Problems.malformed(`the body is not valid JSON: ${error.message}`));
+  return fail(Problems.invalid('the body breaks a strict-JSON rule; it was not accepted', [{ path: error.path, message: error.message }]));
 }

@@ -1,7 +1,7 @@
 import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '@audit/observability';
-import { Problems, sendProblem, type ProblemResult } from './problem';
+import { ProblemError, Problems, sendProblem, type ProblemResult } from './problem';
 
 /**
  * The last word on every error: problem+json always. Nest's HTTP exceptions map to their 4xx; anything
@@ -18,6 +18,7 @@ export class ProblemFilter implements ExceptionFilter {
   }
 
   private toProblem(exception: unknown, request: FastifyRequest): ProblemResult {
+    if (exception instanceof ProblemError) return exception.result;
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       if (status === 404) return Problems.notFound(`no route ${request.method} ${request.url.split('?')[0]}`);

@@ -25,6 +25,8 @@ function problem(slug: string, title: string, status: number, detail: string, ex
 }
 
 export const Problems = {
+  malformed: (detail: string) => problem('malformed-request', 'Malformed request body', 400, detail),
+  invalidBody: (detail: string, errors: { path: string; message: string }[]) => problem('validation-failed', 'The request does not match the schema', 422, detail, { errors }),
   badParameter: (parameter: string, reason: string) =>
     problem('invalid-parameter', 'Invalid request parameter', 400, `${parameter} ${reason}`, { errors: [{ path: parameter, message: reason }] }),
   querySyntax: (message: string, position: number, expected: string[]) =>
@@ -49,4 +51,12 @@ export function sendProblem(reply: FastifyReply, result: ProblemResult): void {
 export function sendResult<T>(reply: FastifyReply, result: Result<T>, status = 200): void {
   if (!result.ok) return sendProblem(reply, result.error);
   reply.status(status).type('application/json').send(JSON.stringify(result.value));
+}
+
+/** A refusal raised where no handler runs yet (the body parser), carried to ProblemFilter. */
+export class ProblemError extends Error {
+  constructor(readonly result: ProblemResult) {
+    super(result.problem.detail ?? result.problem.title);
+    this.name = 'ProblemError';
+  }
 }

@@ -2,7 +2,9 @@ import { Controller, Inject, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { apiKeyProvenance } from '../../auth/api-key';
 import { EmitterAuthenticator } from '../../auth/emitter-authenticator';
+import { InjectConfig } from '@audit/service-shell';
 import { CLOCK, type Clock } from '../../clock';
+import { occurredAtBounds, type IngestConfig } from '../../config';
 import { sendProblem, sendResult } from '../../http/reply';
 import { requestFingerprint } from '../../idempotency/idempotency.decision';
 import { AcceptEventsHandler, type AcceptEventsResult } from './accept-events.handler';
@@ -16,6 +18,7 @@ export class AcceptEventsHttpController {
     private readonly auth: EmitterAuthenticator,
     private readonly handler: AcceptEventsHandler,
     @Inject(CLOCK) private readonly clock: Clock,
+    @InjectConfig() private readonly config: IngestConfig,
   ) {}
 
   @Post('events')
@@ -26,7 +29,7 @@ export class AcceptEventsHttpController {
     const bodyKey = typeof body === 'object' && body !== null ? (body as { idempotencyKey?: unknown }).idempotencyKey : undefined;
     const key = idempotencyKeyOf(request.headers['idempotency-key'], bodyKey);
     if (!key.ok) return sendProblem(reply, key.error);
-    const events = validateEvents([body], { now: this.clock(), scope: emitter.value, indexed: false });
+    const events = validateEvents([body], { now: this.clock(), scope: emitter.value, indexed: false, bounds: occurredAtBounds(this.config) });
     if (!events.ok) return sendProblem(reply, events.error);
     const result = await this.handler.execute({
       tenant: emitter.value.tenant,
@@ -48,7 +51,7 @@ export class AcceptEventsHttpController {
     if (!key.ok) return sendProblem(reply, key.error);
     const candidates = batchEventsOf(request.body);
     if (!candidates.ok) return sendProblem(reply, candidates.error);
-    const events = validateEvents(candidates.value, { now: this.clock(), scope: emitter.value, indexed: true });
+    const events = validateEvents(candidates.value, { now: this.clock(), scope: emitter.value, indexed: true, bounds: occurredAtBounds(this.config) });
     if (!events.ok) return sendProblem(reply, events.error);
     const result = await this.handler.execute({
       tenant: emitter.value.tenant,

@@ -31,6 +31,17 @@ describe('validateEvents', () => {
     expect(!r.ok && r.error.problem.errors?.[0]?.path).toBe('occurredAt');
   });
 
+  it('refuses events before the earliest occurredAt (default 2000-01-01, configurable), naming the bound', () => {
+    const errors = (occurredAt: string, earliest?: string) => {
+      const r = validateEvents([anEventInput({ occurredAt })], { now, indexed: false, ...(earliest ? { bounds: { earliest: new Date(earliest), maxFutureSkewMs: 300_000 } } : {}) });
+      return r.ok ? [] : r.error.problem.errors;
+    };
+    expect(errors('0001-01-01T00:00:00Z')).toEqual([{ path: 'occurredAt', message: 'must not be before 1970-01-01T00:00:00.000Z' }]);
+    expect(errors('1970-01-01T00:00:00Z')).toEqual([{ path: 'occurredAt', message: 'must not be before 2000-01-01T00:00:00.000Z (the earliest occurredAt accepted)' }]);
+    expect(errors('2000-01-01T00:00:00Z')).toEqual([]);
+    expect(errors('2019-06-01T00:00:00Z', '2020-01-01T00:00:00Z')).toEqual([expect.objectContaining({ path: 'occurredAt', message: expect.stringMatching(/before 2020-01-01/) as unknown })]);
+  });
+
   it('answers 403 for types and sources outside the key scope, 422 first when the data is also bad', () => {
     const typed = validateEvents([anEventInput()], { now, scope: scope({ allowedTypes: ['plan.created'] }), indexed: false });
     expect(!typed.ok && typed.error.problem.status).toBe(403);

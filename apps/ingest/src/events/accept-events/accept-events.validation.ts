@@ -1,9 +1,9 @@
-import { AuditEventInput, occurredInFuture, reservedAssertion, toFieldIssues, type AuditEventInputParsed, type ProblemIssue } from '@audit/contracts';
+import { AuditEventInput, DEFAULT_OCCURRED_AT_BOUNDS, occurredAtProblem, reservedAssertion, TIME_BOUNDS, toFieldIssues, type AuditEventInputParsed, type OccurredAtBounds, type ProblemIssue } from '@audit/contracts';
 import type { EmitterScope } from '../../auth/api-key';
 import { fail, ok, Problems, type Result } from '../../http/problem';
 
 /** How far in the future an event may claim to have happened (emitters' clocks drift). */
-export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+export const MAX_CLOCK_SKEW_MS = TIME_BOUNDS.maxFutureSkewMs;
 
 /**
  * Validates every event of a request against the canonical schema, the clock, the reserved assertions and
@@ -14,7 +14,7 @@ export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
  */
 export function validateEvents(
   candidates: readonly unknown[],
-  context: { now: Date; scope?: EmitterScope; indexed: boolean },
+  context: { now: Date; scope?: EmitterScope; indexed: boolean; bounds?: OccurredAtBounds },
 ): Result<AuditEventInputParsed[]> {
   const invalid: ProblemIssue[] = [];
   const forbidden: ProblemIssue[] = [];
@@ -27,8 +27,9 @@ export function validateEvents(
       for (const issue of toFieldIssues(parsed.error)) invalid.push({ ...at, ...issue });
       return;
     }
-    if (occurredInFuture(parsed.data.occurredAt, context.now, MAX_CLOCK_SKEW_MS)) {
-      invalid.push({ ...at, path: 'occurredAt', message: `must not be more than ${MAX_CLOCK_SKEW_MS / 60_000} minutes in the future` });
+    const time = occurredAtProblem(parsed.data.occurredAt, context.now, context.bounds ?? DEFAULT_OCCURRED_AT_BOUNDS);
+    if (time !== undefined) {
+      invalid.push({ ...at, path: 'occurredAt', message: time });
       return;
     }
     const assertion = reservedAssertion(parsed.data);

@@ -1,13 +1,12 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { IntakeMessage, occurredInFuture, reservedAssertion, topicName, type TopicPayload } from '@audit/contracts';
+import { IntakeMessage, occurredAtProblem, reservedAssertion, topicName, type TopicPayload } from '@audit/contracts';
 import { ConsumerRunner, ensureTopics, KafkaPublisher, PoisonMessageError, type ConsumedRecord, type Kafka } from '@audit/kafka';
 import { serviceSignedMessage } from '@audit/ledger-core';
 import type { Logger } from '@audit/observability';
 import { InjectConfig, InjectKafka, InjectLogger } from '@audit/service-shell';
 import { CLOCK, type Clock } from '../../clock';
-import type { IngestConfig } from '../../config';
+import { occurredAtBounds, type IngestConfig } from '../../config';
 import { stampEvents } from '../../events/accept-events/accept-events.stamp';
-import { MAX_CLOCK_SKEW_MS } from '../../events/accept-events/accept-events.validation';
 import { intakeEventId } from './consume-intake.stamp';
 
 type Intake = TopicPayload<'intake'>;
@@ -72,9 +71,8 @@ export class ConsumeIntakeConsumer implements OnApplicationBootstrap, OnApplicat
   private async handle(records: ConsumedRecord<Intake>[]): Promise<void> {
     const now = this.clock();
     for (const r of records) {
-      if (occurredInFuture(r.value.event.occurredAt, now, MAX_CLOCK_SKEW_MS)) {
-        throw new PoisonMessageError(r.offset, `occurredAt is more than ${MAX_CLOCK_SKEW_MS / 60_000} minutes in the future`);
-      }
+      const time = occurredAtProblem(r.value.event.occurredAt, now, occurredAtBounds(this.config));
+      if (time !== undefined) throw new PoisonMessageError(r.offset, `event.occurredAt ${time}`);
       const reserved = reservedAssertion(r.value.event);
       if (reserved) throw new PoisonMessageError(r.offset, `${reserved.path}: ${reserved.message}`);
     }
