@@ -13,6 +13,7 @@ import { ListChangesHttpController } from './changes/list-changes/list-changes.h
 import { CLOCK, ID_GENERATOR, systemClock, uuidv7Ids, type Clock, type IdGenerator } from './clock';
 import type { QueryConfig } from './config';
 import { EXPORT_CONTROLLERS, EXPORT_PROVIDERS } from './exports/exports.providers';
+import { OutboundPolicy } from './outbound/outbound-policy';
 import { ProjectionCatchUp } from './projections/catch-up/projection-catch-up';
 import { ProjectionConsumers } from './projections/projection-consumers';
 import { ProjectionStatusHandler } from './projections/projection-status/projection-status.handler';
@@ -56,6 +57,7 @@ export class AppModule {
         provide: JwtVerifier,
         useValue: jwtVerifierFromConfig(config),
       },
+      { provide: OutboundPolicy, useValue: new OutboundPolicy({ hosts: config.OUTBOUND_ALLOW_HOSTS, cidrs: config.OUTBOUND_ALLOW_CIDRS }) },
       ReadAccessAuthenticator,
       AuditReadRecorder,
       ProjectionConsumers,

@@ -3,6 +3,7 @@ import { authEnv } from '@audit/auth';
 import { baseEnv, port, serviceCredentialEnv } from '@audit/config';
 import { alertingEnv } from './alerting/alerting.config';
 import { exportsEnv } from './exports/exports.config';
+import { outboundEnv } from './outbound/outbound.config';
 import { siemEnv } from './siem/siem.config';
 
 const PROJECTIONS = ['postgres', 'opensearch'] as const;
@@ -44,6 +45,7 @@ export const QueryEnv = {
   ...alertingEnv,
   ...exportsEnv,
   ...siemEnv,
+  ...outboundEnv,
 };
 
 export type QueryConfig = z.output<z.ZodObject<typeof QueryEnv>>;

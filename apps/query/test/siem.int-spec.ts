@@ -111,6 +111,8 @@ class SiemHarness {
       ALERTING_ENABLED: 'false',
       SIEM_SINKS: JSON.stringify(sinks),
       SIEM_LAG_INTERVAL_MS: '200',
+      // The receiver runs on loopback, which the outbound policy refuses unless the operator allows it.
+      OUTBOUND_ALLOW_CIDRS: '127.0.0.1/32',
     }));
     this.app = await createQueryApp(config, createLogger('query', 'silent'));
     this.publisher ??= new KafkaPublisher(this.app.get<Kafka>(KAFKA), { namespace: this.ns });

@@ -9,6 +9,7 @@ import { counter, type Logger, type Registry } from '@audit/observability';
 import { InjectConfig, InjectKafka, InjectLogger, InjectMetrics, InjectOpenSearch, InjectPool } from '@audit/service-shell';
 import { CLOCK, ID_GENERATOR, type Clock, type IdGenerator } from '../clock';
 import type { QueryConfig } from '../config';
+import { OutboundPolicy } from '../outbound/outbound-policy';
 import { withProjectorWriter } from '../projections/postgres/tenant-reader';
 import { AlertStore } from './alerts/alert.store';
 import { ScheduledEvaluation, type ScheduledResult } from './evaluation/scheduled-evaluation';
@@ -46,6 +47,7 @@ export class AlertingRuntime implements OnApplicationBootstrap, OnModuleDestroy 
     @Inject(KafkaLifecycle) private readonly lifecycle: KafkaLifecycle,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(ID_GENERATOR) newId: IdGenerator,
+    outbound: OutboundPolicy,
   ) {
     this.logger = logger.child({ feature: 'alerting' });
     this.alerts = new AlertStore({ ledgerPublicUrl: config.LEDGER_PUBLIC_URL, queryPublicUrl: config.QUERY_PUBLIC_URL }, newId);
@@ -57,6 +59,7 @@ export class AlertingRuntime implements OnApplicationBootstrap, OnModuleDestroy 
       clock,
       { maxAttempts: config.ALERT_WEBHOOK_MAX_ATTEMPTS, backoffMs: config.ALERT_WEBHOOK_BACKOFF_MS, timeoutMs: config.ALERT_WEBHOOK_TIMEOUT_MS, serviceSecrets: config.SERVICE_CREDENTIAL_SECRET },
       this.logger,
+      outbound,
     );
   }
 

@@ -1,5 +1,7 @@
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
+import { postOutbound } from '../outbound/outbound-http';
+import { OutboundRefusedError, type OutboundPolicy } from '../outbound/outbound-policy';
 import type { SiemSinkConfig } from './siem.config';
 import type { AttemptOutcome } from './siem-retry';
 
@@ -18,6 +20,7 @@ export class SiemHttpSender {
   constructor(
     private readonly sink: Pick<SiemSinkConfig, 'format' | 'url' | 'gzip' | 'timeoutMs'>,
     private readonly token: string | undefined,
+    private readonly outbound: OutboundPolicy,
   ) {}
 
   async send(body: string, stop: AbortSignal): Promise<AttemptOutcome> {
@@ -33,9 +36,10 @@ export class SiemHttpSender {
     }
     const timeout = AbortSignal.timeout(this.sink.timeoutMs);
     try {
-      const response = await fetch(this.sink.url, { method: 'POST', headers, body: payload, signal: AbortSignal.any([timeout, stop]), redirect: 'error' });
-      const text = await response.text().catch(() => '');
-      return { kind: 'response', status: response.status, retryAfter: response.headers.get('retry-after'), body: text };
+      // No redirect is followed: a 3xx is an answer like any other (the receiver's URL is wrong).
+      const response = await postOutbound(this.outbound, this.sink.url, { headers, body: payload, signal: AbortSignal.any([timeout, stop]) });
+      const retryAfter = response.headers['retry-after'];
+      return { kind: 'response', status: response.status, retryAfter: typeof retryAfter === 'string' ? retryAfter : null, body: response.body };
     } catch (error) {
       if (stop.aborted) throw new SinkStoppedError();
       if (timeout.aborted) return { kind: 'timeout' };
@@ -46,6 +50,8 @@ export class SiemHttpSender {
 
 /** `fetch failed` says nothing; the cause (ECONNREFUSED, ENOTFOUND, a TLS error) does. */
 function describeNetworkError(error: unknown): string {
+  if (error instanceof OutboundRefusedError) return `refused (${error.refusal.rule}): ${error.refusal.message}`;
+  if ((error as NodeJS.ErrnoException).code) return (error as NodeJS.ErrnoException).code!;
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   if (cause?.code) return cause.code;
   if (cause?.message) return cause.message;

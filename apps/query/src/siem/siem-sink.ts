@@ -3,6 +3,7 @@ import type { Pool } from '@audit/db';
 import { ConsumerRunner, type BatchContext, type ConsumedRecord, type Kafka, type KafkaPublisher } from '@audit/kafka';
 import type { Counter, Gauge, Histogram, Logger } from '@audit/observability';
 import { positionsOf, toBatches, undelivered, type SinkBatch } from './siem-batch';
+import type { OutboundPolicy } from '../outbound/outbound-policy';
 import { SiemHttpSender, SinkStoppedError } from './siem-http.sender';
 import { SiemPositionStore } from './siem-position.store';
 import { decide } from './siem-retry';
@@ -34,6 +35,8 @@ export interface SiemSinkStatus {
 
 export interface SiemSinkDeps {
   kafka: Kafka;
+  /** Checks the receiver's address right before each connection (SIEM URLs are operator config, the same rule applies). */
+  outbound: OutboundPolicy;
   pool: Pool;
   dlq: KafkaPublisher;
   logger: Logger;
@@ -74,7 +77,7 @@ export class SiemSink {
   ) {
     this.clock = deps.clock ?? (() => new Date());
     this.logger = deps.logger.child({ sink: config.name, url: redactUrl(config.url) });
-    this.sender = new SiemHttpSender(config, deps.token);
+    this.sender = new SiemHttpSender(config, deps.token, deps.outbound);
     this.positions = new SiemPositionStore(deps.pool, config.name, deps.topic);
     this.runner = new ConsumerRunner<CommittedRecord>({
       kafka: deps.kafka,

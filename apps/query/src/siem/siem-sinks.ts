@@ -6,6 +6,7 @@ import { KafkaLifecycle } from '@audit/kafka/nest';
 import { counter, gauge, histogram, type Gauge, type Logger, type Registry } from '@audit/observability';
 import { InjectConfig, InjectKafka, InjectLogger, InjectMetrics, InjectPool } from '@audit/service-shell';
 import type { QueryConfig } from '../config';
+import { OutboundPolicy } from '../outbound/outbound-policy';
 import { resolveSinkToken } from './siem.config';
 import { SiemSink, type SiemMetrics, type SiemSinkStatus } from './siem-sink';
 
@@ -33,6 +34,7 @@ export class SiemSinks implements OnApplicationBootstrap {
     @InjectMetrics() private readonly registry: Registry,
     private readonly publisher: KafkaPublisher,
     @Inject(KafkaLifecycle) private readonly lifecycle: KafkaLifecycle,
+    private readonly outbound: OutboundPolicy,
   ) {
     this.logger = logger.child({ feature: 'siem' });
   }
@@ -42,6 +44,11 @@ export class SiemSinks implements OnApplicationBootstrap {
     if (configured.length === 0) return;
     // Resolve every secret before starting anything: a missing one stops the boot, naming the sink.
     const tokens = configured.map((sink) => resolveSinkToken(sink));
+    // A URL that could never be reached stops the boot, naming the sink and the rule; DNS is checked per send.
+    for (const sink of configured) {
+      const refused = this.outbound.checkForm(sink.url);
+      if (refused) throw new Error(`SIEM sink "${sink.name}": url refused (${refused.rule}): ${refused.message}; allow it with OUTBOUND_ALLOW_HOSTS or OUTBOUND_ALLOW_CIDRS`);
+    }
     const ns = this.config.KAFKA_TOPIC_NAMESPACE;
     const topic = topicName('committed', ns);
     await ensureTopics(this.kafka, [{ name: topic }, { name: topicName('dlq', ns) }]);
@@ -60,6 +67,7 @@ export class SiemSinks implements OnApplicationBootstrap {
       this.sinks.push(
         new SiemSink(sinkConfig, {
           kafka: this.kafka,
+          outbound: this.outbound,
           pool: this.pool,
           dlq: this.publisher,
           logger: this.logger,

@@ -44,6 +44,8 @@ export class AlertingHarness {
       QUERY_PROJECTORS: 'opensearch',
       ALERT_SCHEDULE_INTERVAL_MS: '0',
       ALERT_DELIVERY_POLL_MS: '100',
+      // Test webhook receivers listen on 127.0.0.1 only; every other loopback/private address stays refused.
+      OUTBOUND_ALLOW_CIDRS: '127.0.0.1/32',
       ...env,
     });
     this.app = await createQueryApp(this.config, createLogger('query', 'warn'), { clock: () => this.clock() });

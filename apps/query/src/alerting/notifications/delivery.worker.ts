@@ -5,6 +5,8 @@ import { signedLedgerMessages } from '../../ledger-events/signed-ledger-messages
 import type { Logger } from '@audit/observability';
 import { z } from 'zod';
 import type { Clock } from '../../clock';
+import { postOutbound } from '../../outbound/outbound-http';
+import { OutboundRefusedError, type OutboundPolicy } from '../../outbound/outbound-policy';
 import { withProjectorWriter } from '../../projections/postgres/tenant-reader';
 import { notificationBody, type ChannelFormat } from './notification-payload';
 import { retryDelayMs, signWebhook } from './webhook-signature';
@@ -33,6 +35,13 @@ interface OutboxRow {
 const WebhookPayload = z.object({ message: AlertMessageV2, summary: z.string() });
 
 /**
+ * What a tenant sees of a failed delivery. The receiver's status, body and the socket's error stay in the
+ * log: echoed back they would let a tenant admin map which internal ports answer and how.
+ */
+export const DELIVERY_FAILED = 'the receiver did not accept the delivery (details in the service log)';
+export const DELIVERY_REFUSED = 'the channel URL is not allowed by the outbound policy';
+
+/**
  * Drains `query.alert_outbox`: claims due rows with a lease (FOR UPDATE SKIP LOCKED, so several
  * instances share the work and a crashed worker's rows come back when the lease ends), publishes alert
  * messages and ledger events to Kafka (retried until Kafka takes them), and POSTs webhooks, signed, with
@@ -49,6 +58,7 @@ export class DeliveryWorker {
     private readonly clock: Clock,
     private readonly options: DeliveryOptions,
     private readonly logger: Logger,
+    private readonly outbound: OutboundPolicy,
   ) {
     this.leaseMs = options.leaseMs ?? 30_000;
     this.batchSize = options.batchSize ?? 100;
@@ -99,16 +109,16 @@ export class DeliveryWorker {
       return rows[0];
     });
     let error: string;
+    let detail: string;
     if (!channel) {
-      error = `channel "${row.channel}" does not exist`;
+      error = detail = `channel "${row.channel}" does not exist`;
     } else {
       const payload = WebhookPayload.parse(row.payload);
       const body = notificationBody(channel.format, payload.message, payload.summary);
       // Real time, not the injected clock: the receiver checks this against its own clock.
       const timestamp = Math.floor(Date.now() / 1000);
       try {
-        const res = await fetch(channel.url, {
-          method: 'POST',
+        const res = await postOutbound(this.outbound, channel.url, {
           headers: {
             'content-type': 'application/json',
             'user-agent': 'audit-ledger-alerting/1',
@@ -118,32 +128,33 @@ export class DeliveryWorker {
             'x-alert-id': row.alert_id,
           },
           body,
-          redirect: 'manual',
           signal: AbortSignal.timeout(this.options.timeoutMs),
+          maxBodyBytes: 0,
         });
-        await res.body?.cancel();
         if (res.status >= 200 && res.status < 300) {
           await this.settle([row.id], 'delivered', null, attempt);
           counts.delivered++;
           this.logger.info({ tenant: row.tenant, alertId: row.alert_id, channel: row.channel, attempt }, 'webhook delivered');
           return;
         }
-        error = `HTTP ${res.status}`;
+        error = DELIVERY_FAILED;
+        detail = `HTTP ${res.status}`;
       } catch (e) {
         const cause = e instanceof Error ? (e.cause as { code?: string; message?: string } | undefined) : undefined;
-        error = e instanceof Error ? `${e.message}${cause ? `: ${cause.code ?? cause.message ?? ''}` : ''}` : String(e);
+        error = e instanceof OutboundRefusedError ? DELIVERY_REFUSED : DELIVERY_FAILED;
+        detail = e instanceof Error ? `${(e as NodeJS.ErrnoException).code ?? ''} ${e.message}${cause ? `: ${cause.code ?? cause.message ?? ''}` : ''}`.trim() : String(e);
       }
     }
     if (!channel || attempt >= this.options.maxAttempts) {
       await this.settle([row.id], 'dead', error, attempt);
       counts.dead++;
-      this.logger.error({ tenant: row.tenant, alertId: row.alert_id, channel: row.channel, attempt, error }, 'webhook delivery failed for the last time: dead letter');
+      this.logger.error({ tenant: row.tenant, alertId: row.alert_id, channel: row.channel, attempt, error: detail }, 'webhook delivery failed for the last time: dead letter');
       return;
     }
     const delay = retryDelayMs(attempt, this.options.backoffMs);
     await this.retryLater([row], error, delay, attempt);
     counts.failed++;
-    this.logger.warn({ tenant: row.tenant, alertId: row.alert_id, channel: row.channel, attempt, delay, error }, 'webhook delivery failed; will retry');
+    this.logger.warn({ tenant: row.tenant, alertId: row.alert_id, channel: row.channel, attempt, delay, error: detail }, 'webhook delivery failed; will retry');
   }
 
   private async settle(ids: string[], status: 'delivered' | 'dead', error: string | null, attempts?: number): Promise<void> {

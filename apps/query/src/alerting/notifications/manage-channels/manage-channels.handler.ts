@@ -9,6 +9,7 @@ import type { QueryConfig } from '../../../config';
 import { signedLedgerMessages } from '../../../ledger-events/signed-ledger-messages';
 import { CLOCK, ID_GENERATOR, type Clock, type IdGenerator } from '../../../clock';
 import { fail, ok, Problems, type Result } from '../../../http/problem';
+import { OutboundPolicy } from '../../../outbound/outbound-policy';
 import { withProjectorWriter, withTenantReader } from '../../../projections/postgres/tenant-reader';
 import { invalidDefinition } from '../../alerting-access';
 import { RULE_ID } from '../../rules/alert-rule.schema';
@@ -32,6 +33,7 @@ export class ManageChannelsHandler {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(ID_GENERATOR) private readonly newId: IdGenerator,
     @InjectConfig() private readonly config: QueryConfig,
+    private readonly outbound: OutboundPolicy,
   ) {}
 
   async put(principal: Principal, name: string, body: unknown): Promise<Result<{ name: string; url: string; format: string; eventId: string }>> {
@@ -39,6 +41,9 @@ export class ManageChannelsHandler {
     const parsed = ChannelBody.safeParse(body);
     if (!parsed.success) return fail(invalidDefinition('channel', toFieldIssues(parsed.error)));
     const { url, format, secret } = parsed.data;
+    // Checked again right before every delivery (DNS may change); refusing here tells the admin now.
+    const refused = await this.outbound.check(url);
+    if (refused) return fail(invalidDefinition('channel', [{ path: 'url', message: `${refused.rule}: ${refused.message}` }]));
     const now = this.clock();
     const event = AcceptedEvent.parse(ruleChangedEvent(principal, { kind: 'channel', id: name, change: 'updated', definition: { url, format } }, this.newId(now), now));
     try {
