@@ -45,6 +45,18 @@ describe('alert rules (real Kafka, Postgres, OpenSearch)', () => {
       expect((await h.call('PUT', '/v1/alert-rules/BAD%20ID', admin, { type: 'match', name: 'x' })).status).toBe(400);
     });
 
+    it('refuses a filter the search cluster could not run, at dry run and at save (issue 17: 350 leading negations)', async () => {
+      const admin = await h.token(tenant, ['admin']);
+      const spike = { type: 'spike', name: 'deep', filter: `${'-'.repeat(350)}actor:x`, window: '1h', ratio: 3, minCount: 3 };
+      for (const url of ['/v1/alert-rules/deep?dryRun=true', '/v1/alert-rules/deep']) {
+        const res = await h.call('PUT', url, admin, spike);
+        expect(res.status).toBe(422);
+        expect(res.body.errors).toEqual([expect.objectContaining({ path: 'filter', message: expect.stringMatching(/nest deeper than 8 levels \(at position 8;/) })]);
+      }
+      const listed = await h.call('GET', '/v1/alert-rules', admin);
+      expect(listed.body.rules.map((r: { id: string }) => r.id)).not.toContain('deep');
+    });
+
     it('only admins change rules; analysts read them', async () => {
       const body = { type: 'match', name: 'x' };
       expect((await h.call('PUT', '/v1/alert-rules/x', await h.token(tenant, ['auditor']), body)).status).toBe(403);

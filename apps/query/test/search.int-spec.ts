@@ -126,6 +126,16 @@ describe('GET /v1/search against real Kafka and OpenSearch', () => {
     expect(res.body.position).toBe(position);
   });
 
+  it('refuses 350 leading negations with 400 at the first one too many, not a 500 from an overflowed OpenSearch stack (issue 17)', async () => {
+    const res = await h.get(`/v1/search?q=${enc(`${'-'.repeat(350)}actor:x`)}`, viewerA);
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ title: 'The search query is not valid', position: 8, detail: expect.stringMatching(/nest deeper than 8 levels/) });
+    // The cluster is still there and answers the deepest query the language allows.
+    const deepest = await h.get(`/v1/search?q=${enc(`${'-'.repeat(7)}actor:x`)}`, viewerA);
+    expect(deepest.status).toBe(200);
+    expect(deepest.body.hits.length).toBeGreaterThanOrEqual(5);
+  });
+
   it("neutralises quoted injection attempts: they are data, and never reach another tenant's events", async () => {
     for (const q of ['"*:*"', 'actor:"* OR tenant:' + tenantA + '"', '"{\\"match_all\\":{}}"', `actor:"alice"`, 'type:*.*x'.replace('*.*x', 'deployment.*')]) {
       const body = await search(q, analystB);

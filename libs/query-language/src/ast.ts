@@ -44,7 +44,10 @@ export const DATE_FIELDS = ['after', 'before'] as const;
 export const QUERY_LIMITS = {
   maxQueryLength: 1024,
   maxClauses: 32,
+  /** Nesting of negations and parentheses together. */
   maxDepth: 8,
+  /** Terms + negations + groups. */
+  maxNodes: 64,
   maxValueLength: 256,
   maxWildcards: 3,
   /** Characters required before the first `*` (no leading wildcards: they scan the whole term dictionary). */

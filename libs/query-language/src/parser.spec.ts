@@ -135,6 +135,30 @@ describe('parseQuery', () => {
       expect(error(deep)).toMatchObject({ position: QUERY_LIMITS.maxDepth, message: expect.stringMatching(/nest deeper/) });
       expect(ast(`${'('.repeat(QUERY_LIMITS.maxDepth)}x${')'.repeat(QUERY_LIMITS.maxDepth)}`)).toEqual({ kind: 'text', text: 'x', phrase: false });
     });
+
+    it('counts every negation toward the depth: 350 leading "-" are refused at the first one too many (issue 17)', () => {
+      expect(error(`${'-'.repeat(350)}actor:x`)).toMatchObject({ position: QUERY_LIMITS.maxDepth, message: expect.stringMatching(/nest deeper/) });
+      const max = `${'-'.repeat(QUERY_LIMITS.maxDepth)}actor:x`;
+      let node = ast(max);
+      for (let i = 0; i < QUERY_LIMITS.maxDepth; i++) {
+        expect(node?.kind).toBe('not');
+        node = node?.kind === 'not' ? node.child : null;
+      }
+      expect(node).toEqual({ kind: 'term', field: 'actor.id', value: 'x' });
+    });
+
+    it('negations and groups nest together: -(-(-(…))) is bounded by the same depth', () => {
+      const mixed = `${'-('.repeat(5)}x${')'.repeat(5)}`;
+      expect(error(mixed)).toMatchObject({ position: QUERY_LIMITS.maxDepth, message: expect.stringMatching(/nest deeper/) });
+      expect(ast(`${'-('.repeat(4)}x${')'.repeat(4)}`)?.kind).toBe('not');
+    });
+
+    it('counts terms, negations and groups toward one size bound', () => {
+      const wide = Array.from({ length: QUERY_LIMITS.maxClauses }, (_, i) => `-(-w${i})`).join(' ');
+      const e = error(wide);
+      expect(e.message).toMatch(/terms, negations and groups/);
+      expect(wide.slice(e.position)).toMatch(/^-|^\(|^w/);
+    });
   });
 });
 

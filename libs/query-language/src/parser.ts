@@ -15,6 +15,9 @@ import {
  *   or      := and ( "OR" and )*
  *   and     := unary ( "AND"? unary )*          -- juxtaposition is AND
  *   unary   := "-" unary | primary              -- no space between "-" and what it negates
+ *
+ * Bounds (QUERY_LIMITS): a negation nests like a group, both count toward maxDepth; terms, negations and
+ * groups together toward maxNodes.
  *   primary := "(" or ")" | field ":" value | '"' phrase '"' | word
  *
  * It is scannerless on purpose: what a character means depends on where it stands (`:` inside a date
@@ -53,6 +56,8 @@ const WORD_END = /[\s()"]/;
 class Parser {
   private pos = 0;
   private clauses = 0;
+  /** Terms, negations and groups: what the translation turns into nested DSL objects. */
+  private nodes = 0;
 
   constructor(private readonly src: string) {}
 
@@ -97,9 +102,12 @@ class Parser {
   private parseUnary(depth: number): QueryNode {
     this.skipSpace();
     if (this.src[this.pos] === '-') {
+      // A negation nests one level in the translation as a group does: `------…x` must be as bounded as `((((…x`.
+      if (depth + 1 > QUERY_LIMITS.maxDepth) this.error(`negations and parentheses nest deeper than ${QUERY_LIMITS.maxDepth} levels`, TERM_START.slice(0, 3));
+      this.count();
       this.pos++;
       if (this.atEnd() || /\s/.test(this.src[this.pos]!)) this.error('"-" must be followed directly by what it negates', TERM_START.slice(0, 4));
-      return { kind: 'not', child: this.parseUnary(depth) };
+      return { kind: 'not', child: this.parseUnary(depth + 1) };
     }
     return this.parsePrimary(depth);
   }
@@ -109,7 +117,8 @@ class Parser {
     if (this.atEnd()) this.error('the query ends where a term was expected', TERM_START);
     const ch = this.src[this.pos]!;
     if (ch === '(') {
-      if (depth + 1 > QUERY_LIMITS.maxDepth) this.error(`parentheses nest deeper than ${QUERY_LIMITS.maxDepth} levels`, TERM_START.slice(0, 3));
+      if (depth + 1 > QUERY_LIMITS.maxDepth) this.error(`negations and parentheses nest deeper than ${QUERY_LIMITS.maxDepth} levels`, TERM_START.slice(0, 3));
+      this.count();
       this.pos++;
       this.skipSpace();
       if (this.src[this.pos] === ')') this.error('empty parentheses', TERM_START);
@@ -178,7 +187,12 @@ class Parser {
 
   private clause(node: QueryNode, start: number): QueryNode {
     if (++this.clauses > QUERY_LIMITS.maxClauses) this.error(`more than ${QUERY_LIMITS.maxClauses} terms`, ['end of query'], start);
+    this.count(start);
     return node;
+  }
+
+  private count(at = this.pos): void {
+    if (++this.nodes > QUERY_LIMITS.maxNodes) this.error(`more than ${QUERY_LIMITS.maxNodes} terms, negations and groups`, ['end of query'], at);
   }
 
   private readWord(): string {
