@@ -16,6 +16,11 @@ async function main(): Promise<void> {
     },
   });
   const env = parseEnv(authEnv);
+  const hours = Number(values.hours);
+  // The services refuse a token that lives longer than JWT_MAX_LIFETIME_SEC: say so here, not at the first request.
+  if (!Number.isFinite(hours) || hours <= 0 || hours * 3600 > env.JWT_MAX_LIFETIME_SEC) {
+    throw new Error(`--hours must be a positive number of at most ${env.JWT_MAX_LIFETIME_SEC / 3600} (JWT_MAX_LIFETIME_SEC)`);
+  }
   const principal = Principal.parse({
     sub: values.sub,
     tenant: values.tenant,
@@ -26,7 +31,7 @@ async function main(): Promise<void> {
     issuer: env.JWT_ISSUER,
     audience: env.JWT_AUDIENCE,
     hmacSecret: env.JWT_DEV_SECRET,
-    expiresInSec: Number(values.hours) * 3600,
+    expiresInSec: hours * 3600,
   });
   process.stdout.write(`${token}\n`);
 }

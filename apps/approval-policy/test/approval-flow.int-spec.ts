@@ -1,4 +1,4 @@
-import { aDigest } from '@audit/testing';
+import { aDigest, aTokenWithTimes } from '@audit/testing';
 import { ApprovalHarness, E2E_POLICY, story } from './support/approval-harness';
 
 /**
@@ -81,6 +81,20 @@ describe('approval-policy end to end', () => {
       ['erin', ['security'], v2],
     ]);
     expect(h.committedEvents('policy.published')).toEqual([expect.objectContaining({ actor: expect.objectContaining({ id: 'root-admin' }), details: expect.objectContaining({ policyVersion: 1 }) })]);
+  });
+
+  it('reads of a decision need analyst and a token that expires (issue 17)', async () => {
+    const change = 'CHG-decision-read';
+    const s = story(change);
+    await h.emit(s.request('alice'));
+    await h.viewHas(change, 1);
+    const url = `/v1/changes/${change}/decision`;
+    expect((await h.inject('GET', url, await h.token({ sub: 'v', roles: ['viewer'] }))).statusCode).toBe(403);
+    expect((await h.inject('GET', url, await h.token({ sub: 'a', roles: ['analyst'] }))).statusCode).toBe(200);
+    const now = Math.floor(Date.now() / 1000);
+    const dev = { issuer: 'audit-ledger-dev', audience: 'audit-ledger', hmacSecret: 'local-development-secret-change-me-0123456789' };
+    const ancient = await aTokenWithTimes({ sub: 'mallory', tenant: h.tenant, roles: ['admin'] }, { iat: now - 10 * 365 * 86_400 }, dev);
+    for (const u of [url, '/v1/policies/current']) expect([u, (await h.inject('GET', u, ancient)).statusCode]).toEqual([u, 401]);
   });
 
   it('separation of duties: the requester is refused with 403, and the attempt is a committed denial', async () => {

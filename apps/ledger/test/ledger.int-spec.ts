@@ -1,4 +1,4 @@
-import { anAcceptedEvent, aTenant, expectEventually } from '@audit/testing';
+import { anAcceptedEvent, aTenant, aTokenWithTimes, expectEventually } from '@audit/testing';
 import { verifyInclusion, verifyCheckpoint } from '@audit/ledger-core';
 import { verifyTenantLedger } from '@audit/ledger-store';
 import { mintDevToken } from '@audit/auth';
@@ -89,6 +89,14 @@ describe('ledger writer against real Kafka and Postgres', () => {
     ).not.toThrow();
 
     expect((await app.inject({ method: 'GET', url: '/v1/proofs/inclusion?seq=4' })).statusCode).toBe(401);
+    // Issue 17: a token without exp (iat 10 years ago) and a token with no read role get nothing.
+    const dev = { issuer: 'audit-ledger-dev', audience: 'audit-ledger', hmacSecret: 'local-development-secret-change-me-0123456789' };
+    const ancient = await aTokenWithTimes({ sub: 'mallory', tenant: t, roles: ['auditor'] }, { iat: Math.floor(Date.now() / 1000) - 10 * 365 * 86_400 }, dev);
+    const roleless = await mintDevToken({ sub: 'svc', tenant: t, roles: [], groups: [] }, dev);
+    for (const url of ['/v1/checkpoints', '/v1/proofs/inclusion?seq=4', '/v1/proofs/consistency?from=2&to=9']) {
+      expect([url, (await app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${ancient}` } })).statusCode]).toEqual([url, 401]);
+      expect([url, (await app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${roleless}` } })).statusCode]).toEqual([url, 403]);
+    }
     expect((await app.inject({ method: 'GET', url: '/v1/proofs/inclusion?seq=abc', headers: auth })).statusCode).toBe(400);
     expect((await app.inject({ method: 'GET', url: '/v1/proofs/inclusion?seq=999', headers: auth })).statusCode).toBe(404);
   });

@@ -1,5 +1,5 @@
 import { mintDevToken, type Role } from '@audit/auth';
-import { aTenant, expectEventually } from '@audit/testing';
+import { aTenant, aTokenWithTimes, expectEventually } from '@audit/testing';
 import { PERMISSIONS } from '../src/auth/read-access';
 import { QueryHarness } from './support/query-harness';
 
@@ -42,6 +42,15 @@ describe('who may read what (role × endpoint)', () => {
         expect(none.contentType).toContain('application/problem+json');
         const forged = await mintDevToken({ sub: 'eve', tenant, roles: ['admin'], groups: [] }, { issuer: h.config.JWT_ISSUER, audience: h.config.JWT_AUDIENCE, hmacSecret: 'z'.repeat(40) });
         expect((await h.get(cell.url, forged)).status).toBe(401);
+      });
+      it('401 for a token without exp, issued 10 years ago, or living longer than the maximum (issue 17)', async () => {
+        const now = Math.floor(Date.now() / 1000);
+        const opts = { issuer: h.config.JWT_ISSUER, audience: h.config.JWT_AUDIENCE, hmacSecret: h.config.JWT_DEV_SECRET };
+        const who = { sub: 'mallory', tenant, roles: ['admin'] };
+        for (const times of [{ iat: now - 10 * 365 * 86_400 }, { iat: now - 10 * 365 * 86_400, exp: now + 3600 }, { iat: now, exp: now + 30 * 86_400 }, { iat: now + 3600, exp: now + 7200 }]) {
+          const res = await h.get(cell.url, await aTokenWithTimes(who, times, opts));
+          expect([times, res.status]).toEqual([times, 401]);
+        }
       });
       it(`${cell.none} with no role`, async () => {
         expect((await h.get(cell.url, await h.token(tenant, []))).status).toBe(cell.none);

@@ -1,3 +1,5 @@
+import { createSecretKey } from 'node:crypto';
+import { SignJWT } from 'jose';
 import { AuthError, JwtVerifier, jwtVerifierFromConfig, mintDevToken } from './jwt';
 import { hasRole } from './claims';
 
@@ -35,6 +37,43 @@ describe('JwtVerifier', () => {
   it('rejects tokens whose claims do not describe a principal', async () => {
     const token = await mintDevToken({ sub: 'eve', tenant: 'NOT A TENANT', roles: [], groups: [] } as never, opts);
     await expect(verifier.verify(`Bearer ${token}`)).rejects.toMatchObject({ message: expect.stringMatching(/tenant/) });
+  });
+});
+
+describe('JwtVerifier time claims (issue 17)', () => {
+  const verifier = new JwtVerifier({ ...opts, maxLifetimeSec: 24 * 3600 });
+  const now = Math.floor(Date.now() / 1000);
+  const sign = (claims: { iat?: number; exp?: number; nbf?: number }) => {
+    let jwt = new SignJWT({ tenant: 'acme', roles: ['admin'], groups: [] }).setProtectedHeader({ alg: 'HS256' }).setIssuer(opts.issuer).setAudience(opts.audience).setSubject('mallory');
+    if (claims.iat !== undefined) jwt = jwt.setIssuedAt(claims.iat);
+    if (claims.exp !== undefined) jwt = jwt.setExpirationTime(claims.exp);
+    if (claims.nbf !== undefined) jwt = jwt.setNotBefore(claims.nbf);
+    return jwt.sign(createSecretKey(Buffer.from(opts.hmacSecret, 'utf8')));
+  };
+  const year = 365 * 24 * 3600;
+
+  it.each([
+    ['no exp (iat 10 years ago)', { iat: now - 10 * year }, /"exp"/],
+    ['no exp, fresh iat', { iat: now }, /"exp"/],
+    ['no iat', { exp: now + 600 }, /"iat"/],
+    ['iat in the future', { iat: now + 600, exp: now + 1200 }, /"iat"/],
+    ['nbf in the future', { iat: now, nbf: now + 600, exp: now + 1200 }, /"nbf"/],
+    ['issued 10 years ago, expiring in an hour', { iat: now - 10 * year, exp: now + 3600 }, /"iat"|lifetime/],
+    ['a lifetime longer than 24 h', { iat: now - 60, exp: now + 25 * 3600 }, /lifetime \(exp - iat\) exceeds 86400 s/],
+  ])('refuses a token with %s (401)', async (_name, claims, message) => {
+    await expect(verifier.verify(`Bearer ${await sign(claims)}`)).rejects.toMatchObject({ status: 401, message: expect.stringMatching(message) });
+  });
+
+  it('accepts a token within the limits, a few seconds of skew included', async () => {
+    await expect(verifier.verify(`Bearer ${await sign({ iat: now + 3, exp: now + 24 * 3600 })}`)).resolves.toMatchObject({ sub: 'mallory' });
+    await expect(verifier.verify(`Bearer ${await sign({ iat: now - 3600, nbf: now - 10, exp: now + 3600 })}`)).resolves.toMatchObject({ sub: 'mallory' });
+  });
+
+  it('accepts what mintDevToken mints by default and for the console (8 h)', async () => {
+    const principal = { sub: 'alice', tenant: 'acme', roles: [], groups: [] };
+    for (const expiresInSec of [undefined, 8 * 3600]) {
+      await expect(verifier.verify(`Bearer ${await mintDevToken(principal, { ...opts, ...(expiresInSec ? { expiresInSec } : {}) })}`)).resolves.toMatchObject({ sub: 'alice' });
+    }
   });
 });
 

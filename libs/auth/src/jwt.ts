@@ -19,9 +19,19 @@ export interface JwtVerifierOptions {
   jwksUrl?: string;
   hmacSecret?: string;
   clockToleranceSec?: number;
+  /** Longest lifetime (`exp - iat`) a token may have; also the oldest `iat` accepted. Default 24 h. */
+  maxLifetimeSec?: number;
 }
 
-/** Verifies bearer tokens (signature, issuer, audience, expiry) and returns the caller's principal. */
+/** Default of JWT_MAX_LIFETIME_SEC: a stolen token is worth a day at most. */
+export const DEFAULT_MAX_TOKEN_LIFETIME_SEC = 24 * 3600;
+
+/**
+ * Verifies bearer tokens and returns the caller's principal: signature, issuer, audience, and time —
+ * `exp` and `iat` are required (a token without `exp` would be valid forever), `iat` may not lie in the
+ * future beyond the clock tolerance, `nbf` is honoured, and `exp - iat` may not exceed the maximum
+ * lifetime (an identity provider or a dev tool minting year-long tokens is refused, not trusted).
+ */
 export class JwtVerifier {
   private readonly key: KeyObject | JWTVerifyGetKey;
 
@@ -35,12 +45,18 @@ export class JwtVerifier {
     const match = /^Bearer ([A-Za-z0-9_.-]+)$/.exec(authorization ?? '');
     if (!match?.[1]) throw new AuthError(401, 'missing bearer token (Authorization: Bearer <jwt>)');
     try {
+      const tolerance = this.options.clockToleranceSec ?? 5;
+      const maxLifetime = this.options.maxLifetimeSec ?? DEFAULT_MAX_TOKEN_LIFETIME_SEC;
       const { payload } = await jwtVerify(match[1], this.key as KeyObject, {
         issuer: this.options.issuer,
         audience: this.options.audience,
-        clockTolerance: this.options.clockToleranceSec ?? 5,
+        clockTolerance: tolerance,
         algorithms: this.options.jwksUrl ? ['RS256', 'ES256', 'EdDSA'] : ['HS256'],
+        requiredClaims: ['exp', 'iat'],
+        // Also refuses an `iat` in the future (beyond the tolerance).
+        maxTokenAge: maxLifetime,
       });
+      if (payload.exp! - payload.iat! > maxLifetime) throw new AuthError(401, `invalid token: lifetime (exp - iat) exceeds ${maxLifetime} s`);
       const principal = Principal.safeParse(payload);
       if (!principal.success) {
         throw new AuthError(401, `token claims invalid: ${principal.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
@@ -48,6 +64,8 @@ export class JwtVerifier {
       return principal.data;
     } catch (error) {
       if (error instanceof AuthError) throw error;
+      // jose's claim messages name the claim and the check, never the token's content.
+      if (error instanceof errors.JWTClaimValidationFailed || error instanceof errors.JWTExpired) throw new AuthError(401, `invalid token: ${error.message}`);
       if (error instanceof errors.JOSEError) throw new AuthError(401, `invalid token: ${error.code}`);
       throw error;
     }
@@ -80,8 +98,10 @@ export function jwtVerifierFromConfig(config: {
   JWT_AUDIENCE: string;
   JWT_JWKS_URL?: string | undefined;
   JWT_DEV_SECRET: string;
+  JWT_MAX_LIFETIME_SEC?: number;
 }): JwtVerifier {
-  if (config.JWT_JWKS_URL) return new JwtVerifier({ issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, jwksUrl: config.JWT_JWKS_URL });
+  const common = { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, maxLifetimeSec: config.JWT_MAX_LIFETIME_SEC ?? DEFAULT_MAX_TOKEN_LIFETIME_SEC };
+  if (config.JWT_JWKS_URL) return new JwtVerifier({ ...common, jwksUrl: config.JWT_JWKS_URL });
   if (config.NODE_ENV === 'production') throw new Error('JWT_JWKS_URL is required in production (the development JWT secret is not a secret)');
-  return new JwtVerifier({ issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, hmacSecret: config.JWT_DEV_SECRET });
+  return new JwtVerifier({ ...common, hmacSecret: config.JWT_DEV_SECRET });
 }

@@ -3,3 +3,4 @@ export * from './builders';
 export * from './infrastructure';
 export * from './service-smoke';
 export * from './service-credential';
+export * from './tokens';

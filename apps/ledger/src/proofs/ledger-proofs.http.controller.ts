@@ -1,12 +1,15 @@
 import { Controller, Get, Headers, HttpException, Inject, Query } from '@nestjs/common';
 import { z } from 'zod';
-import { AuthError, JwtVerifier, type Principal } from '@audit/auth';
+import { AuthError, hasRole, JwtVerifier, type Principal, type Role } from '@audit/auth';
 import { toFieldIssues } from '@audit/contracts';
 import { describeKeys } from '../keys/signing-keys';
 import { SigningKeysProvider } from '../keys/signing-keys.provider';
 import { LedgerProofsService, ProofRequestError } from './ledger-proofs.service';
 
 export const JWT_VERIFIER = Symbol('JWT_VERIFIER');
+
+/** The least role that reads this tenant's checkpoints and proofs. */
+const READER: Role = 'viewer';
 
 export const InclusionQuery = z
   .strictObject({
@@ -20,7 +23,9 @@ export const SizeQuery = z.strictObject({ size: z.coerce.number().int().positive
 
 /**
  * Checkpoints and proofs of the caller's tenant (tenant from the token, never from the URL), and the
- * public keys anyone needs to verify them offline.
+ * public keys anyone needs to verify them offline. Checkpoints and proofs need a reader role (viewer or
+ * more): a token of the tenant with no role at all — a service identity, a half-provisioned user — reads
+ * nothing, as everywhere else.
  */
 @Controller('v1')
 export class LedgerProofsHttpController {
@@ -60,13 +65,16 @@ export class LedgerProofsHttpController {
     return this.run(() => this.proofs.consistency(principal.tenant, q.from, q.to));
   }
 
-  private async authenticate(header: string | undefined): Promise<Principal> {
+  private async authenticate(header: string | undefined, needed: Role = READER): Promise<Principal> {
+    let principal: Principal;
     try {
-      return await this.jwt.verify(header);
+      principal = await this.jwt.verify(header);
     } catch (error) {
       if (error instanceof AuthError) throw problem(error.status, error.message);
       throw error;
     }
+    if (!hasRole(principal, needed)) throw problem(403, `reading checkpoints and proofs needs the ${needed} role or higher`);
+    return principal;
   }
 
   private async run<T>(fn: () => Promise<T>): Promise<T> {

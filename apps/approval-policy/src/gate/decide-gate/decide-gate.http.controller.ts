@@ -35,7 +35,9 @@ export class DecideGateHttpController {
 
   @Get('changes/:changeId/decision')
   async status(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('changeId') changeId: string): Promise<void> {
-    const caller = await this.auth.principal(request, 'viewer');
+    // Analyst, not viewer: the decision names approvers, their groups and the policy's evaluation, which is
+    // the detail viewers are not shown in search either.
+    const caller = await this.auth.principal(request, 'analyst');
     const [history, inForce] = await Promise.all([this.view.changeEvents(caller.tenant, changeId), this.policies.inForce(caller.tenant)]);
     if (history.length === 0) return sendProblem(reply, Problems.notFound(`no committed events for change ${changeId}`));
     sendJson(reply, 200, decideChange(history, inForce, this.clock()).decision);
