@@ -48,6 +48,11 @@ export const IngestEnv = {
     .refine((v) => !beforeFloor(v), { message: `must not be before ${TIME_BOUNDS.floor}` }),
   /** Apply this service's migrations at boot (off when a separate job migrates). */
   MIGRATE_ON_START: flag(true),
+  /**
+   * Salt of the digest in secret markers (`[REDACTED:kind:<8 hex>]`): with it the same leaked secret shows
+   * the same marker; without it nobody can test guesses against a marker. Set a random value per deployment.
+   */
+  SECRET_SCAN_SALT: z.string().min(16, 'must be at least 16 characters').default('development-secret-scan-salt'),
 };
 
 export type IngestConfig = z.output<z.ZodObject<typeof IngestEnv>>;

@@ -42,6 +42,27 @@ describe('POST /v1/events and /v1/events:batch (real Kafka and Postgres)', () =>
     expect(tap.messages.find((m) => m.value.includes(body.id))?.key).toBe(emitter.tenant);
   });
 
+  it('replaces secrets in reason and details before the event is stamped, and says how many (issue 17)', async () => {
+    // Real-shaped samples written for this test (AWS's documentation example key), no real secrets.
+    const awsSecret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+    const bearer = 'Bearer q8Zr2Lx0Vw7Mk3Pn9Tb5Yc1Kd4';
+    const res = await post('/v1/events:batch', {
+      events: [
+        anEventInput({ changeId: 'CHG-secret', reason: `rotated ${awsSecret}; db postgres://app:s3cr3t-P4ss@db.internal/app` }),
+        anEventInput({ changeId: 'CHG-secret', details: { curl: `curl -H "Authorization: ${bearer}"`, db_password: 'hunter2', ticket: 'OPS-7' } }),
+      ],
+    });
+    expect(res.statusCode).toBe(202);
+    const body = res.json<{ ids: string[]; redacted: number }>();
+    expect(body.redacted).toBe(4);
+    await expectEventually(() => expect(body.ids.flatMap(onTopic)).toHaveLength(2), { timeoutMs: 15_000 });
+    const published = tap.messages.filter((m) => body.ids.some((id) => m.value.includes(id))).map((m) => m.value).join('\n');
+    for (const secret of [awsSecret, 's3cr3t-P4ss', 'q8Zr2Lx0Vw7Mk3Pn9Tb5Yc1Kd4', 'hunter2']) expect(published).not.toContain(secret);
+    const [first, second] = body.ids.map((id) => onTopic(id)[0]!);
+    expect(first!.reason).toMatch(/^rotated \[REDACTED:aws-secret-access-key:[0-9a-f]{8}\]; db postgres:\/\/app:\[REDACTED:url-password:[0-9a-f]{8}\]@db\.internal\/app$/);
+    expect(second!.details).toEqual({ curl: expect.stringMatching(/Bearer \[REDACTED:bearer-token:[0-9a-f]{8}\]"$/), db_password: expect.stringMatching(/^\[REDACTED:secret-field:[0-9a-f]{8}\]$/), ticket: 'OPS-7' });
+  });
+
   it('an idempotent retry returns the first answer and puts exactly one message on the topic', async () => {
     const event = anEventInput();
     const first = await post('/v1/events', event, { 'idempotency-key': 'retry-1' });

@@ -12,6 +12,8 @@ export type EventBatchRequest = z.input<typeof EventBatchRequest>;
 export const AcceptedResponse = z.strictObject({
   id: uuidV7,
   receivedAt: timestamp,
+  /** How many secrets in the event's text were replaced by `[REDACTED:…]` markers (absent on a replay). */
+  redacted: z.number().int().nonnegative().optional(),
 });
 export type AcceptedResponse = z.output<typeof AcceptedResponse>;
 
@@ -19,6 +21,7 @@ export type AcceptedResponse = z.output<typeof AcceptedResponse>;
 export const BatchAcceptedResponse = z.strictObject({
   ids: z.array(uuidV7),
   receivedAt: timestamp,
+  redacted: z.number().int().nonnegative().optional(),
 });
 export type BatchAcceptedResponse = z.output<typeof BatchAcceptedResponse>;
 

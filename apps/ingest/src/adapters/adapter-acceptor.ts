@@ -6,7 +6,7 @@ import { InjectConfig } from '@audit/service-shell';
 import { CLOCK, type Clock } from '../clock';
 import { occurredAtBounds, type IngestConfig } from '../config';
 import { AcceptEventsHandler } from '../events/accept-events/accept-events.handler';
-import { replayHeaders } from '../events/accept-events/accept-events.http.controller';
+import { redactedOf, replayHeaders } from '../events/accept-events/accept-events.http.controller';
 import { validateEvents } from '../events/accept-events/accept-events.validation';
 import { Problems } from '../http/problem';
 import { sendProblem, sendResult } from '../http/reply';
@@ -51,6 +51,6 @@ export class AdapterAcceptor {
     });
     if (!result.ok) return sendProblem(reply, result.error);
     if (result.value.duplicate) return sendResult(reply, { ok: true, value: { ids: result.value.ids, receivedAt: result.value.receivedAt, duplicate: true } }, 200);
-    sendResult(reply, { ok: true, value: { ids: result.value.ids, receivedAt: result.value.receivedAt } }, 202, replayHeaders(result.value));
+    sendResult(reply, { ok: true, value: { ids: result.value.ids, receivedAt: result.value.receivedAt, ...redactedOf(result.value) } }, 202, replayHeaders(result.value));
   }
 }

@@ -7,10 +7,12 @@ import { fail, ok, Problems, type Result } from '../../http/problem';
 import { decideIdempotency, type IdempotencyRecord } from '../../idempotency/idempotency.decision';
 import { IdempotencyRepository } from '../../idempotency/idempotency.repository';
 import { AcceptedEventsPublisher } from '../../publishing/accepted-events.publisher';
+import type { SecretScanner } from '../secret-scan/secret-scanner';
 import { stampEvents } from './accept-events.stamp';
 
 export const UNAVAILABLE_RETRY_AFTER_S = Symbol('UNAVAILABLE_RETRY_AFTER_S');
 export const OVERLOADED_RETRY_AFTER_S = Symbol('OVERLOADED_RETRY_AFTER_S');
+export const SECRET_SCANNER = Symbol('SECRET_SCANNER');
 
 export interface AcceptEventsCommand {
   tenant: string;
@@ -34,6 +36,8 @@ export interface AcceptEventsResult extends BatchAcceptedResponse {
   replayed: boolean;
   /** True when a webhook repeated an assertion already accepted (see `duplicateWhenSeen`). */
   duplicate?: boolean;
+  /** Secrets replaced by markers in this request (absent on a replay: the first answer said it). */
+  redacted?: number;
 }
 
 /**
@@ -51,6 +55,7 @@ export class AcceptEventsHandler {
     @Inject(UNAVAILABLE_RETRY_AFTER_S) private readonly retryAfterS: number,
     @Inject(OVERLOADED_RETRY_AFTER_S) private readonly overloadedRetryAfterS: number,
     @InjectLogger() private readonly logger: Logger,
+    @Inject(SECRET_SCANNER) private readonly scanner: SecretScanner,
   ) {}
 
   async execute(command: AcceptEventsCommand): Promise<Result<AcceptEventsResult>> {
@@ -87,7 +92,8 @@ export class AcceptEventsHandler {
       record = decision.record;
     }
 
-    const accepted = stampEvents(events, { tenant, ids: record.eventIds, receivedAt: record.receivedAt, provenance });
+    const { events: accepted, redacted } = stampEvents(events, { tenant, ids: record.eventIds, receivedAt: record.receivedAt, provenance, scanner: this.scanner });
+    if (redacted > 0) this.logger.warn({ tenant, via, redacted, eventIds: record.eventIds }, 'secrets in event text replaced by markers');
     const outcome = await this.publisher.publish(accepted);
     if (!outcome.ok) {
       this.logger.warn({ tenant, via, reason: outcome.reason, eventIds: record.eventIds }, 'Kafka unavailable, events not accepted');
@@ -103,6 +109,6 @@ export class AcceptEventsHandler {
       });
     }
     this.logger.info({ tenant, via, count: accepted.length, eventIds: record.eventIds }, 'events accepted');
-    return ok({ ids: record.eventIds, receivedAt: record.receivedAt.toISOString(), replayed: false });
+    return ok({ ids: record.eventIds, receivedAt: record.receivedAt.toISOString(), replayed: false, redacted });
   }
 }

@@ -39,7 +39,7 @@ export class AcceptEventsHttpController {
       ...(key.value !== undefined ? { idempotency: { key: key.value, requestSha256: requestFingerprint('events', [request.rawBody ?? Buffer.alloc(0)]) } } : {}),
     });
     if (!result.ok) return sendProblem(reply, result.error);
-    sendResult(reply, { ok: true, value: { id: result.value.ids[0], receivedAt: result.value.receivedAt } }, 202, replayHeaders(result.value));
+    sendResult(reply, { ok: true, value: { id: result.value.ids[0], receivedAt: result.value.receivedAt, ...redactedOf(result.value) } }, 202, replayHeaders(result.value));
   }
 
   // `::` is Fastify's escape for a literal colon (a single `:` would start a path parameter).
@@ -61,8 +61,16 @@ export class AcceptEventsHttpController {
       ...(key.value !== undefined ? { idempotency: { key: key.value, requestSha256: requestFingerprint('events:batch', [request.rawBody ?? Buffer.alloc(0)]) } } : {}),
     });
     if (!result.ok) return sendProblem(reply, result.error);
-    sendResult(reply, { ok: true, value: { ids: result.value.ids, receivedAt: result.value.receivedAt } }, 202, replayHeaders(result.value));
+    sendResult(reply, { ok: true, value: { ids: result.value.ids, receivedAt: result.value.receivedAt, ...redactedOf(result.value) } }, 202, replayHeaders(result.value));
   }
+}
+
+/**
+ * The `redacted` count, when secrets were replaced. Absent when none were, so a clean request's replay is
+ * byte-identical to its first answer; a replay of a redacted one repeats the ids without the count.
+ */
+export function redactedOf(result: AcceptEventsResult): { redacted?: number } {
+  return result.redacted ? { redacted: result.redacted } : {};
 }
 
 export function replayHeaders(result: AcceptEventsResult): Record<string, string> {

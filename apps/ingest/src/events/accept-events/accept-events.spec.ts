@@ -1,11 +1,14 @@
 import { anEventInput } from '@audit/testing';
 import { apiKeyProvenance, type EmitterScope } from '../../auth/api-key';
+import { secretScanner } from '../secret-scan/secret-scanner';
 import { batchEventsOf, idempotencyKeyOf } from './accept-events.request';
 import { stampEvents } from './accept-events.stamp';
 import { validateEvents } from './accept-events.validation';
 
 const now = new Date('2026-11-25T10:00:00Z');
 const scope = (over: Partial<EmitterScope> = {}): EmitterScope => ({ keyId: 'k', tenant: 'acme', allowedSources: [], allowedTypes: [], scopes: [], ...over });
+
+const scanner = secretScanner('spec-salt-0123456789');
 
 describe('validateEvents', () => {
   it('accepts valid events and fills defaults', () => {
@@ -76,14 +79,15 @@ describe('request helpers', () => {
     const r = validateEvents([anEventInput()], { now, indexed: false });
     if (!r.ok) throw new Error('invalid');
     const provenance = apiKeyProvenance(scope({ keyId: 'k1', scopes: ['approvals'] }), 'http');
-    const [event] = stampEvents(r.value, { tenant: 'acme', ids: ['0190b6c4-6b7a-7c3e-8f00-000000000000'], receivedAt: now, provenance });
-    expect(event).toMatchObject({
+    const stamped = stampEvents(r.value, { tenant: 'acme', ids: ['0190b6c4-6b7a-7c3e-8f00-000000000000'], receivedAt: now, provenance, scanner });
+    expect(stamped.redacted).toBe(0);
+    expect(stamped.events[0]).toMatchObject({
       tenant: 'acme',
       id: '0190b6c4-6b7a-7c3e-8f00-000000000000',
       receivedAt: '2026-11-25T10:00:00.000Z',
       provenance: { kind: 'api_key', id: 'k1', auth: 'api-key', scopes: ['approvals'], via: 'http' },
     });
-    expect(() => stampEvents(r.value, { tenant: 'acme', ids: [], receivedAt: now, provenance })).toThrow();
+    expect(() => stampEvents(r.value, { tenant: 'acme', ids: [], receivedAt: now, provenance, scanner })).toThrow();
   });
 
   it('refuses reserved types and source systems from any credential, naming the rule and the field', () => {
@@ -103,5 +107,14 @@ describe('request helpers', () => {
   it('refuses a body that sets provenance (422 naming the field)', () => {
     const r = validateEvents([{ ...anEventInput(), provenance: { kind: 'service', id: 'approval-policy', auth: 'x' } }], { now, indexed: false });
     expect(!r.ok && r.error.problem).toMatchObject({ status: 422, errors: [{ path: '', message: expect.stringContaining('provenance') }] });
+  });
+
+  it('replaces secrets in the text before the event is stamped, and counts them', () => {
+    const r = validateEvents([anEventInput({ reason: 'rotated AKIAIOSFODNN7EXAMPLE', details: { password: 'hunter2', note: 'ok' } })], { now, indexed: false });
+    if (!r.ok) throw new Error('invalid');
+    const stamped = stampEvents(r.value, { tenant: 'acme', ids: ['0190b6c4-6b7a-7c3e-8f00-000000000000'], receivedAt: now, provenance: apiKeyProvenance(scope(), 'http'), scanner });
+    expect(stamped.redacted).toBe(2);
+    expect(stamped.events[0]?.reason).toMatch(/^rotated \[REDACTED:aws-access-key-id:[0-9a-f]{8}\]$/);
+    expect(stamped.events[0]?.details).toEqual({ password: expect.stringMatching(/^\[REDACTED:secret-field:/), note: 'ok' });
   });
 });

@@ -6,7 +6,9 @@ import type { Logger } from '@audit/observability';
 import { InjectConfig, InjectKafka, InjectLogger } from '@audit/service-shell';
 import { CLOCK, type Clock } from '../../clock';
 import { occurredAtBounds, type IngestConfig } from '../../config';
+import { SECRET_SCANNER } from '../../events/accept-events/accept-events.handler';
 import { stampEvents } from '../../events/accept-events/accept-events.stamp';
+import type { SecretScanner } from '../../events/secret-scan/secret-scanner';
 import { intakeEventId } from './consume-intake.stamp';
 
 type Intake = TopicPayload<'intake'>;
@@ -32,6 +34,7 @@ export class ConsumeIntakeConsumer implements OnApplicationBootstrap, OnApplicat
     @InjectConfig() private readonly config: IngestConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     @InjectLogger() private readonly logger: Logger,
+    @Inject(SECRET_SCANNER) private readonly scanner: SecretScanner,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -80,7 +83,7 @@ export class ConsumeIntakeConsumer implements OnApplicationBootstrap, OnApplicat
     const accepted = records.flatMap((r) => {
       const receivedAt = new Date(Number(r.timestamp));
       const id = intakeEventId({ topic, partition: r.partition, offset: r.offset }, receivedAt);
-      return stampEvents([r.value.event], { tenant: r.value.tenant, ids: [id], receivedAt, provenance: { kind: 'intake', id: topic, auth: 'kafka-acl', scopes: [], via: 'intake' } });
+      return stampEvents([r.value.event], { tenant: r.value.tenant, ids: [id], receivedAt, provenance: { kind: 'intake', id: topic, auth: 'kafka-acl', scopes: [], via: 'intake' }, scanner: this.scanner }).events;
     });
     // Throws on failure: the runner retries the batch with backoff and commits only after success.
     await this.publisher.publish('ingested', accepted.map((e) => ({ key: e.tenant, ...serviceSignedMessage(this.config.SERVICE_CREDENTIAL_SECRET, e) })));
