@@ -35,20 +35,25 @@ const field = (e: Record<string, unknown>, a: string, b: string) => str((e[a] as
  * than 1 000 daily buckets, naming `histogram`) still gets its results: the page is fetched again without
  * the histogram and the chart says why it is missing.
  */
-async function firstPage(token: string, q: string, onChartRefused: (reason: string) => void): Promise<SearchPage> {
+async function firstPage(token: string, q: string, reads: ReadsParam, onChartRefused: (reason: string) => void): Promise<SearchPage> {
   try {
-    return await apiGet<SearchPage>('query', '/v1/search', token, { q, size: PAGE_SIZE, histogram: 'hour' });
+    return await apiGet<SearchPage>('query', '/v1/search', token, { q, size: PAGE_SIZE, histogram: 'hour', ...reads });
   } catch (err) {
     if (!(err instanceof ApiError && err.status === 400 && err.problem.errors?.[0]?.path === 'histogram')) throw err;
     onChartRefused(err.problem.errors[0].message);
-    return apiGet<SearchPage>('query', '/v1/search', token, { q, size: PAGE_SIZE });
+    return apiGet<SearchPage>('query', '/v1/search', token, { q, size: PAGE_SIZE, ...reads });
   }
 }
+
+/** Every read records an `audit.read`; the API hides them unless asked (`reads=show`), so the console's own reads do not fill the view. */
+type ReadsParam = { reads?: 'show' };
+const readsParam = (show: boolean): ReadsParam => (show ? { reads: 'show' } : {});
 
 /** `initialQuery` (from `#/search?q=…`) is searched on arrival; the page is remounted when it changes. */
 export function SearchPage({ session, initialQuery = '' }: { session: Session; initialQuery?: string }) {
   const [input, setInput] = useState(initialQuery);
   const [preset, setPreset] = useState<RangePreset>('all');
+  const [showReads, setShowReads] = useState(false);
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
   const [sent, setSent] = useState<string | null>(null);
@@ -73,7 +78,7 @@ export function SearchPage({ session, initialQuery = '' }: { session: Session; i
       setSyntax(null);
       setChartNote(null);
       try {
-        const result = await firstPage(session.token, q, setChartNote);
+        const result = await firstPage(session.token, q, readsParam(showReads), setChartNote);
         setPage(result);
         setHits(result.hits);
       } catch (err) {
@@ -92,14 +97,14 @@ export function SearchPage({ session, initialQuery = '' }: { session: Session; i
         setLoading(false);
       }
     },
-    [session.token, preset, from, to],
+    [session.token, preset, from, to, showReads],
   );
 
   const loadMore = useCallback(async () => {
     if (!page?.nextCursor || loading || sent === null) return;
     setLoading(true);
     try {
-      const next = await apiGet<SearchPage>('query', '/v1/search', session.token, { q: sent, size: PAGE_SIZE, cursor: page.nextCursor });
+      const next = await apiGet<SearchPage>('query', '/v1/search', session.token, { q: sent, size: PAGE_SIZE, cursor: page.nextCursor, ...readsParam(showReads) });
       setHits((h) => [...h, ...next.hits]);
       setPage((p) => (p ? { ...p, nextCursor: next.nextCursor } : p));
     } catch (err) {
@@ -107,7 +112,7 @@ export function SearchPage({ session, initialQuery = '' }: { session: Session; i
     } finally {
       setLoading(false);
     }
-  }, [page, loading, sent, session.token]);
+  }, [page, loading, sent, session.token, showReads]);
 
   // Infinite paging: the next page loads when the end of the table scrolls into view.
   useEffect(() => {
@@ -186,6 +191,11 @@ export function SearchPage({ session, initialQuery = '' }: { session: Session; i
             </div>
           </>
         )}
+        <div className="field">
+          <label htmlFor="show-reads">
+            <input id="show-reads" type="checkbox" checked={showReads} onChange={(e) => setShowReads(e.target.checked)} /> Show reads (audit.read)
+          </label>
+        </div>
         <button type="submit" disabled={loading}>
           Search
         </button>

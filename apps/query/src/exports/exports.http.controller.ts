@@ -91,7 +91,7 @@ export class ExportsHttpController {
     const limit = limitText === undefined ? 50 : Number(limitText);
     if (!Number.isInteger(limit) || limit < 1 || limit > 200) return sendProblem(reply, Problems.badParameter('limit', 'must be an integer from 1 to 200'));
     const jobs = await this.runner.jobs.list(principal.value.tenant, limit);
-    sendResult(reply, ok({ exports: jobs.map(jobView) }));
+    sendResult(reply, await this.reads.recorded({ principal: principal.value, endpoint: '/v1/exports', query: { limit } }, ok({ exports: jobs.map(jobView) }), (v) => v.exports.length));
   }
 
   @Get(':id')
@@ -99,7 +99,7 @@ export class ExportsHttpController {
     const principal = await this.authorize(request);
     if (!principal.ok) return sendProblem(reply, principal.error);
     const job = await this.find(principal.value, id);
-    sendResult(reply, job.ok ? ok(jobView(job.value)) : job);
+    sendResult(reply, await this.reads.recorded({ principal: principal.value, endpoint: '/v1/exports/{id}', query: { id } }, job.ok ? ok(jobView(job.value)) : job, () => 1));
   }
 
   /** The bundle, once succeeded (409 before); the download itself is recorded as an audit.read. */

@@ -57,3 +57,28 @@ describe('AuditReadRecorder', () => {
     expect(result).toMatchObject({ ok: false, error: { problem: { status: 503 }, headers: { 'Retry-After': '5' } } });
   });
 });
+
+describe('AuditReadRecorder batching', () => {
+  const logger = createLogger('test', 'silent');
+  const config = { SERVICE_CREDENTIAL_SECRET: ['s'.repeat(32)] } as QueryConfig;
+  it('sends reads that arrive together in one publish, and each caller gets its own event', async () => {
+    const sends: { key: string }[][] = [];
+    const publisher = { publish: async (_topic: string, messages: { key: string }[]) => void sends.push(messages) } as unknown as KafkaPublisher;
+    let n = 0;
+    const recorder = new AuditReadRecorder(publisher, () => now, () => `0190a000-0000-7000-8000-00000000000${++n}`, logger, config);
+    const results = await Promise.all([1, 2, 3].map((i) => recorder.record({ principal, endpoint: '/v1/alerts', query: { i }, resultCount: i })));
+    expect(sends).toHaveLength(1);
+    expect(sends[0]).toHaveLength(3);
+    expect(results.map((r) => r.ok && r.value.details)).toEqual([1, 2, 3].map((i) => ({ endpoint: '/v1/alerts', query: { i }, resultCount: i })));
+    await recorder.record({ principal, endpoint: '/v1/alerts', query: {}, resultCount: 0 });
+    expect(sends).toHaveLength(2);
+  });
+  it('recorded() passes a refusal through unrecorded and withholds an answer whose read could not be recorded', async () => {
+    const publisher = { publish: async () => Promise.reject(new Error('broker down')) } as unknown as KafkaPublisher;
+    const recorder = new AuditReadRecorder(publisher, () => now, () => id, logger, config);
+    const notFound = { ok: false as const, error: { problem: { type: 'x', title: 'not found', status: 404 } } };
+    expect(await recorder.recorded({ principal, endpoint: '/v1/alerts/{alertId}', query: {} }, notFound, () => 1)).toBe(notFound);
+    const answer = await recorder.recorded({ principal, endpoint: '/v1/alerts', query: {} }, { ok: true as const, value: [1, 2] }, (v) => v.length);
+    expect(answer.ok ? 200 : answer.error.problem.status).toBe(503);
+  });
+});

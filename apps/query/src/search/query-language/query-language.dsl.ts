@@ -51,7 +51,8 @@ export function escapeWildcard(pattern: string): string {
  * The whole search body's query: the caller's tenant is a filter no user input can remove, combined
  * with the user's query (if any) as a sibling clause, never nested inside it.
  */
-export function tenantScopedQuery(tenant: string, userQuery: QueryNode | null): DslQuery {
+export function tenantScopedQuery(tenant: string, userQuery: QueryNode | null, options: { hideReads?: boolean } = {}): DslQuery {
   const filter: DslQuery[] = [{ term: { tenant: { value: tenant } } }];
-  return { bool: { filter, must: userQuery ? [toDsl(userQuery)] : [] } };
+  const mustNot: DslQuery[] = options.hideReads ? [{ term: { type: { value: 'audit.read' } } }] : [];
+  return { bool: { filter, must: userQuery ? [toDsl(userQuery)] : [], ...(mustNot.length > 0 ? { must_not: mustNot } : {}) } };
 }

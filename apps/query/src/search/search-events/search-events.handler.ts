@@ -11,7 +11,7 @@ import { tenantIndexPattern } from '../../projections/opensearch/event-index';
 import { AuditReadRecorder } from '../../reads/audit-read.recorder';
 import { parseQuery } from '@audit/query-language';
 import { decodeCursor, encodeCursor } from './search-cursor';
-import { FACETS, searchBody, type SearchRequest } from './search-events.request';
+import { FACETS, namesReads, searchBody, type SearchRequest } from './search-events.request';
 import {
   chooseInterval,
   extentBody,
@@ -31,6 +31,11 @@ export interface SearchParams {
   cursor?: string;
   /** Opt-in histogram over the whole match; first page only. */
   histogram?: HistogramInterval;
+  /**
+   * `audit.read` events (every read records one) are hidden unless asked for with `show`, or the query
+   * names `type:audit.read`: otherwise the console's own reads would fill the default view.
+   */
+  reads?: 'show' | 'hide';
 }
 
 export interface SearchPage {
@@ -77,7 +82,8 @@ export class SearchEventsHandler {
       if (!choice.ok) return fail(Problems.badParameter('histogram', choice.reason));
       histogram = { span, interval: choice.interval };
     }
-    const request: SearchRequest = { tenant: principal.tenant, query: parsed.ast, size: params.size, withDetails: may(principal, 'events.details'), ...(cursor ? { cursor } : {}) };
+    const hideReads = params.reads === 'hide' || (params.reads === undefined && !namesReads(parsed.ast));
+    const request: SearchRequest = { tenant: principal.tenant, query: parsed.ast, size: params.size, withDetails: may(principal, 'events.details'), hideReads, ...(cursor ? { cursor } : {}) };
     if (histogram?.span) request.histogram = { span: histogram.span, interval: histogram.interval };
     const res = await this.client.search({
       index: this.index(principal.tenant),
@@ -102,7 +108,7 @@ export class SearchEventsHandler {
     const recorded = await this.reads.record({
       principal,
       endpoint: '/v1/search',
-      query: { q: params.q, size: params.size, cursor: params.cursor, histogram: params.histogram },
+      query: { q: params.q, size: params.size, cursor: params.cursor, histogram: params.histogram, reads: params.reads },
       resultCount: page.hits.length,
     });
     if (!recorded.ok) return recorded;

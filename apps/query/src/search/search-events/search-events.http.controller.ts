@@ -8,7 +8,7 @@ import { InjectConfig } from '@audit/service-shell';
 import { SearchEventsHandler } from './search-events.handler';
 import { HISTOGRAM_INTERVALS } from './search-histogram';
 
-/** `GET /v1/search?q=…&size=…&cursor=…&histogram=hour|day` */
+/** `GET /v1/search?q=…&size=…&cursor=…&histogram=hour|day&reads=show|hide` */
 @Controller('v1')
 export class SearchEventsHttpController {
   private readonly params;
@@ -23,6 +23,7 @@ export class SearchEventsHttpController {
       size: z.coerce.number().int().min(1).max(config.SEARCH_MAX_SIZE).default(50),
       cursor: z.string().optional(),
       histogram: z.enum(HISTOGRAM_INTERVALS, { error: `must be one of ${HISTOGRAM_INTERVALS.join(', ')}` }).optional(),
+      reads: z.enum(['show', 'hide'], { error: 'must be show or hide' }).optional(),
     });
   }
 

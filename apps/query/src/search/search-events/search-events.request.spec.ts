@@ -1,5 +1,6 @@
+import { parseQuery } from '@audit/query-language';
 import { decodeCursor, encodeCursor } from './search-cursor';
-import { searchBody } from './search-events.request';
+import { namesReads, searchBody } from './search-events.request';
 
 describe('search cursor', () => {
   it('round-trips for the same query', () => {
@@ -30,5 +31,26 @@ describe('searchBody', () => {
   });
   it('leaves details out of _source for callers who may not see them', () => {
     expect(searchBody({ tenant: 'acme', query: null, size: 1, withDetails: false })._source).toEqual({ excludes: ['details'] });
+  });
+});
+
+describe('audit.read records in the default search (issue 17)', () => {
+  const q = (text: string) => {
+    const r = parseQuery(text);
+    if (!r.ok) throw new Error(r.error.message);
+    return r.ast;
+  };
+  it('leaves them out with hideReads, as a must_not beside the tenant filter', () => {
+    const body = searchBody({ tenant: 'acme', query: null, size: 10, withDetails: false, hideReads: true }) as { query: { bool: Record<string, unknown> } };
+    expect(body.query.bool).toEqual({ filter: [{ term: { tenant: { value: 'acme' } } }], must: [], must_not: [{ term: { type: { value: 'audit.read' } } }] });
+    const shown = searchBody({ tenant: 'acme', query: null, size: 10, withDetails: false }) as { query: { bool: Record<string, unknown> } };
+    expect(shown.query.bool).not.toHaveProperty('must_not');
+  });
+  it('knows when a query asks for them by type', () => {
+    expect(namesReads(q('type:audit.read actor:alice'))).toBe(true);
+    expect(namesReads(q('env:prod OR type:audit.*'))).toBe(true);
+    expect(namesReads(q('-type:audit.read'))).toBe(false);
+    expect(namesReads(q('type:deployment.failed'))).toBe(false);
+    expect(namesReads(null)).toBe(false);
   });
 });

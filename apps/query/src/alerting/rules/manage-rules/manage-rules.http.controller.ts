@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ok, sendProblem, sendResult } from '../../../http/problem';
+import { AuditReadRecorder } from '../../../reads/audit-read.recorder';
 import { AlertingAccess } from '../../alerting-access';
 import { ManageRulesHandler } from './manage-rules.handler';
 
@@ -9,6 +10,7 @@ export class ManageRulesHttpController {
   constructor(
     private readonly access: AlertingAccess,
     private readonly handler: ManageRulesHandler,
+    private readonly reads: AuditReadRecorder,
   ) {}
 
   /** The rules in force (latest version of each, built-ins included). */
@@ -16,7 +18,8 @@ export class ManageRulesHttpController {
   async list(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const principal = await this.access.authorize(request.headers.authorization, 'rules.read');
     if (!principal.ok) return sendProblem(reply, principal.error);
-    sendResult(reply, ok({ rules: await this.handler.list(principal.value) }));
+    const rules = ok({ rules: await this.handler.list(principal.value) });
+    sendResult(reply, await this.reads.recorded({ principal: principal.value, endpoint: '/v1/alert-rules', query: {} }, rules, (v) => v.rules.length));
   }
 
   @Get(':ruleId/versions')
@@ -24,7 +27,8 @@ export class ManageRulesHttpController {
     const principal = await this.access.authorize(request.headers.authorization, 'rules.read');
     if (!principal.ok) return sendProblem(reply, principal.error);
     const result = await this.handler.versions(principal.value, ruleId);
-    sendResult(reply, result.ok ? ok({ ruleId, versions: result.value }) : result);
+    const read = { principal: principal.value, endpoint: '/v1/alert-rules/{ruleId}/versions', query: { ruleId } };
+    sendResult(reply, await this.reads.recorded(read, result.ok ? ok({ ruleId, versions: result.value }) : result, (v) => v.versions.length));
   }
 
   /** Create or update (a new version); `?dryRun=true` only validates. 201 for a new version, 200 otherwise. */
