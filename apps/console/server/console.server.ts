@@ -25,11 +25,34 @@ const SECURITY_HEADERS = {
 
 const MAX_LOGIN_BODY = 4096;
 
-/** Where `/api/<service>/v1/…` goes: the service origin and the path on it; anything else is not proxied. */
-export function proxyTarget(url: string, upstreams: { query: string; ledger: string }): { origin: string; path: string } | null {
+/**
+ * Where `/api/<service>/v1/…` goes: the service origin and the path on it; anything else is not proxied.
+ * A path with a dot segment (`..` or `.`, also percent-encoded, also behind an encoded slash) is refused:
+ * `new URL()` would resolve `/v1/../metrics` to `/metrics`, outside the API the console may reach.
+ */
+export function proxyTarget(url: string, upstreams: { query: string; ledger: string }): { origin: string; path: string } | { refused: string } | null {
   const m = /^\/api\/(query|ledger)(\/v1\/[^#]*)$/.exec(url);
   if (!m) return null;
-  return { origin: m[1] === 'query' ? upstreams.query : upstreams.ledger, path: m[2]! };
+  const path = m[2]!;
+  if (hasDotSegment(path.split('?')[0]!)) return { refused: 'the path must not contain "." or ".." segments (plain or percent-encoded)' };
+  return { origin: m[1] === 'query' ? upstreams.query : upstreams.ledger, path };
+}
+
+/** True when any segment of the path, decoded (repeatedly: %252e), is `.` or `..`; backslashes count as slashes. */
+export function hasDotSegment(pathname: string): boolean {
+  let text = pathname;
+  for (let i = 0; i < 3; i++) {
+    if (/(^|[/\\])\.{1,2}([/\\]|$)/.test(text)) return true;
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(text);
+    } catch {
+      return true;
+    }
+    if (decoded === text) return false;
+    text = decoded;
+  }
+  return /(^|[/\\])\.{1,2}([/\\]|$)/.test(text) || /%/.test(text);
 }
 
 /**
@@ -62,6 +85,7 @@ export function createConsoleServer(config: ConsoleConfig, logger: Logger, now: 
         });
     }
     const target = proxyTarget(url, upstreams);
+    if (target && 'refused' in target) return sendProblem(res, 400, target.refused);
     if (target) return forward(req, res, target, logger);
     if (url.startsWith('/api/')) return sendProblem(res, 404, 'only /api/query/v1/… and /api/ledger/v1/… are forwarded');
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendProblem(res, 405, 'static files are GET only');
