@@ -3,6 +3,8 @@ export interface CliIo {
   stdout(text: string): void;
   stderr(text: string): void;
   env: NodeJS.ProcessEnv;
+  /** The clock (tests move it forward; there is no flag for that). Default: the system clock. */
+  clock?: () => Date;
 }
 
 /**

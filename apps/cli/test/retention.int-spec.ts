@@ -21,10 +21,10 @@ describe('audit-ledger retention / hold', () => {
   const os = process.env.OPENSEARCH_URL as string;
   let env: NodeJS.ProcessEnv;
 
-  async function cli(argv: string[], extra: NodeJS.ProcessEnv = env) {
+  async function cli(argv: string[], extra: NodeJS.ProcessEnv = env, clock?: () => Date) {
     let out = '';
     let err = '';
-    const code = await runCli(argv, { stdout: (t) => void (out += t), stderr: (t) => void (err += t), env: extra });
+    const code = await runCli(argv, { stdout: (t) => void (out += t), stderr: (t) => void (err += t), env: extra, ...(clock ? { clock } : {}) });
     return { code, out, err };
   }
   const rows = async (t: string) =>
@@ -51,12 +51,13 @@ describe('audit-ledger retention / hold', () => {
     expect((await cli(['export', '--tenant', tenant, '--public-key', pem, '--out', preExport])).code).toBe(0);
 
     expect((await cli(['retention', 'set', '--tenant', tenant, '--type', '*', '--days', '30'])).code).toBe(0);
-    const added = await cli(['hold', 'add', '--tenant', tenant, '--change', held, '--reason', 'litigation 2026-17', '--by', 'counsel@example.com']);
+    const added = await cli(['hold', 'add', '--tenant', tenant, '--change', held, '--reason', 'litigation 2026-17']);
     expect(added).toMatchObject({ code: 0 });
     await expectEventually(async () => expect((await rows(tenant)).some((r) => r.type === 'legal_hold.changed')).toBe(true));
 
-    const later = new Date(Date.now() + 31 * 86_400_000).toISOString();
-    const run = await cli(['retention', 'run', '--tenant', tenant, '--now', later, '--by', 'ops@example.com']);
+    // 31 days pass: the CLI's clock (no flag moves it), not a --now ahead of it.
+    const later = new Date(Date.now() + 31 * 86_400_000);
+    const run = await cli(['retention', 'run', '--tenant', tenant], env, () => later);
     expect(run.err).toBe('');
     // 20 events (the hold's own event is never redacted: it is the record retention is checked against); the 5 of the held change stay.
     expect(run.out).toMatch(new RegExp(`${tenant}: redacted 15 payloads .*, 5 kept under legal hold`));
@@ -80,6 +81,35 @@ describe('audit-ledger retention / hold', () => {
     expect((await cli(['export', '--tenant', tenant, '--public-key', pem, '--out', postExport])).out).toMatch(/15 redacted/);
     const post = await cli(['verify-export', postExport, '--public-key', pem], {});
     expect(post.out).toMatch(/^VERIFIED .*\(15 redacted\)/);
+  });
+
+  it('records the operator from the credentials, refuses --by, and refuses a --now ahead of the clock (issue 17)', async () => {
+    const t = aTenant('ret');
+    await h.send(Array.from({ length: 3 }, () => anAcceptedEvent(t)));
+    await expectEventually(async () => expect(await checkpointSize(t)).toBe(3));
+    expect((await cli(['retention', 'set', '--tenant', t, '--type', '*', '--days', '1'])).code).toBe(0);
+
+    const forged = await cli(['retention', 'run', '--tenant', t, '--by', 'someone-else@example.com']);
+    expect(forged.code).toBe(2);
+    expect(forged.err).toMatch(/--by is not accepted: the operator is taken from your credentials/);
+    expect((await cli(['hold', 'add', '--tenant', t, '--reason', 'x', '--by', 'counsel@example.com'])).code).toBe(2);
+
+    const ahead = await cli(['retention', 'run', '--tenant', t, '--now', new Date(Date.now() + 2 * 86_400_000).toISOString()]);
+    expect(ahead.code).toBe(2);
+    expect(ahead.err).toMatch(/--now .* is ahead of the clock/);
+    expect((await rows(t)).every((r) => r.canonical !== null)).toBe(true);
+    const { rows: runs } = await h.pool.query('SELECT run_by FROM ledger.retention_runs WHERE tenant = $1', [t]);
+    expect(runs).toEqual([]);
+
+    const past = await cli(['retention', 'run', '--tenant', t, '--now', new Date(Date.now() - 60_000).toISOString()]);
+    expect(past).toMatchObject({ code: 0, err: '' });
+    const operator = expect.stringMatching(/^db:postgres,os:[^@]+@.+$/);
+    const { rows: after } = await h.pool.query<{ run_by: string }>('SELECT run_by FROM ledger.retention_runs WHERE tenant = $1', [t]);
+    expect(after).toEqual([{ run_by: operator }]);
+    await expectEventually(async () => {
+      const applied = (await rows(t)).find((r) => r.type === 'retention.applied');
+      expect(JSON.parse(applied!.canonical!)).toMatchObject({ actor: { id: operator } });
+    });
   });
 
   it('lets retention only redact: no other edit, and no delete, even with the escape hatch on', async () => {

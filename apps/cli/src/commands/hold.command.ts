@@ -3,23 +3,26 @@ import { parseArgs } from 'node:util';
 import { activeLegalHolds, addLegalHold, releaseLegalHold } from '@audit/ledger-store';
 import { UsageError, type CliCommand } from '../command';
 import { withDatabase } from '../admin/database';
-import { parseNow, recordAdminEvent } from './retention/ledger-events';
+import { operatorIdentity, refuseBy } from '../admin/operator';
+import { parseNow, parseTime, recordAdminEvent } from './retention/ledger-events';
 
 export const holdCommand: CliCommand = {
   name: 'hold',
   summary: 'place, release or list legal holds that block retention (admin; recorded as legal_hold.changed)',
   help: `usage:
-  audit-ledger hold add --tenant <t> --reason <text> [--change <id>] [--actor <id>] [--from <time>] [--to <time>] [--by <admin>]
-  audit-ledger hold release --tenant <t> --id <hold id> [--by <admin>]
+  audit-ledger hold add --tenant <t> --reason <text> [--change <id>] [--actor <id>] [--from <time>] [--to <time>]
+  audit-ledger hold release --tenant <t> --id <hold id>
   audit-ledger hold list --tenant <t>
 
 A hold covers the tenant's records matching every scope given (none = the whole tenant): a change, an
 actor, a recording-time range [from, to). While it is active, retention neither redacts those records
 nor deletes the OpenSearch months they fall in. Every add and release is recorded in the ledger as a
-legal_hold.changed event (KAFKA_BROKERS required); the change happens only if that succeeds.
+legal_hold.changed event (KAFKA_BROKERS required); the change happens only if that succeeds. Who
+placed or released it is taken from the credentials (database login of DATABASE_URL and OS account),
+not from a flag.
 
 example:
-  audit-ledger hold add --tenant acme --change CHG-1234 --reason 'litigation 2026-17' --by counsel@example.com
+  audit-ledger hold add --tenant acme --change CHG-1234 --reason 'litigation 2026-17'
 `,
   async run(args, io) {
     const [sub, ...rest] = args;
@@ -40,8 +43,8 @@ example:
     });
     if (!values.tenant) throw new UsageError('give --tenant <tenant>');
     const tenant = values.tenant;
-    const by = values.by ?? io.env.USER ?? 'cli';
-    const now = parseNow(values.now);
+    refuseBy(values.by);
+    const now = parseNow(values.now, io.clock);
     if (sub === 'list') {
       const holds = await withDatabase(io.env, (pool) => activeLegalHolds(pool, tenant));
       io.stdout(holds.length === 0 ? `${tenant}: no active legal hold\n` : holds.map((h) => `${JSON.stringify(h)}\n`).join(''));
@@ -50,13 +53,14 @@ example:
     if (!io.env.KAFKA_BROKERS) throw new UsageError('KAFKA_BROKERS must be set: every hold change is recorded in the ledger');
     if (sub === 'add') {
       if (!values.reason) throw new UsageError('give --reason');
+      const by = await withDatabase(io.env, (pool) => operatorIdentity(pool));
       const hold = {
         id: randomUUID(),
         tenant,
         changeId: values.change ?? null,
         actorId: values.actor ?? null,
-        from: values.from ? parseNow(values.from) : null,
-        to: values.to ? parseNow(values.to) : null,
+        from: values.from ? parseTime(values.from, '--from') : null,
+        to: values.to ? parseTime(values.to, '--to') : null,
         reason: values.reason,
         createdBy: by,
         createdAt: now,
@@ -71,6 +75,7 @@ example:
       if (!values.id) throw new UsageError('give --id <hold id>');
       const id = values.id;
       return withDatabase(io.env, async (pool) => {
+        const by = await operatorIdentity(pool);
         const active = (await activeLegalHolds(pool, tenant)).find((h) => h.id === id);
         if (!active) {
           io.stderr(`no active hold ${id} on ${tenant}\n`);

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { activeLegalHolds, applyRetention, longestRetentionDays, retentionPolicies, setRetentionPolicy, tenantsWithRetention } from '@audit/ledger-store';
 import { UsageError, type CliCommand } from '../command';
 import { withDatabase } from '../admin/database';
+import { operatorIdentity, refuseBy } from '../admin/operator';
 import { expiredIndices } from './retention/index-expiry';
 import { parseNow, recordAdminEvent } from './retention/ledger-events';
 
@@ -10,7 +11,7 @@ export const retentionCommand: CliCommand = {
   summary: 'set retention policies, and run the audited expiry (redact payloads, drop old indices; holds win)',
   help: `usage:
   audit-ledger retention set --tenant <t> --type <event type | '*'> --days <n>
-  audit-ledger retention run (--tenant <t> | --all) [--now <time>] [--by <admin>] [--index-prefix <p>]
+  audit-ledger retention run (--tenant <t> | --all) [--now <time, not ahead of the clock>] [--index-prefix <p>]
 
 run: for each tenant, calls ledger.apply_retention (migration apps/ledger/migrations/0006_retention.sql),
 the one procedure allowed to touch ledger.records: payloads recorded more than the policy's days before
@@ -21,10 +22,14 @@ Each run is logged in ledger.retention_runs and recorded in the ledger as a rete
 <prefix>-<tenant>_YYYY.MM whose month ended before the longest retention are deleted, unless a hold
 reaches into them.
 
+The operator recorded (ledger.retention_runs.run_by and the event's actor) comes from the credentials
+that allow the run — the database login of DATABASE_URL and the OS account — not from a flag
+(\`--by\` is refused). --now may replay an earlier instant, never one ahead of the clock.
+
 example:
   audit-ledger retention set --tenant acme --type '*' --days 400
   audit-ledger retention set --tenant acme --type audit.read --days 90
-  DATABASE_URL=… KAFKA_BROKERS=… OPENSEARCH_URL=… audit-ledger retention run --all --by ops@example.com
+  DATABASE_URL=… KAFKA_BROKERS=… OPENSEARCH_URL=… audit-ledger retention run --all
 `,
   async run(args, io) {
     const [sub, ...rest] = args;
@@ -53,10 +58,11 @@ example:
     if (sub !== 'run') throw new UsageError('give a subcommand: set or run');
     if (!values.tenant && !values.all) throw new UsageError('give --tenant <tenant> or --all');
     if (!io.env.KAFKA_BROKERS) throw new UsageError('KAFKA_BROKERS must be set: every retention run is recorded in the ledger');
-    const now = parseNow(values.now);
-    const by = values.by ?? io.env.USER ?? 'cli';
+    refuseBy(values.by);
+    const now = parseNow(values.now, io.clock);
     const prefix = values['index-prefix'];
     return withDatabase(io.env, async (pool) => {
+      const by = await operatorIdentity(pool);
       const tenants = values.tenant ? [values.tenant] : await tenantsWithRetention(pool);
       for (const tenant of tenants) {
         // Recorded with the run: the ledger's verifier checks each redaction against its type's policy.

@@ -2,6 +2,7 @@ import { AcceptedEvent, uuidv7 } from '@audit/contracts';
 import { createKafka, KafkaPublisher } from '@audit/kafka';
 import { parseServiceSecrets, serviceSignedMessage } from '@audit/ledger-core';
 import { createLogger } from '@audit/observability';
+import { UsageError } from '../../command';
 
 /**
  * Records an administrative act (retention run, legal hold change) in the ledger: like the services'
@@ -45,10 +46,22 @@ export async function recordAdminEvent(
   return accepted;
 }
 
-/** `--now` for tests and replays: RFC 3339 with a zone; defaults to the clock. */
-export function parseNow(value: string | undefined): Date {
-  if (value === undefined) return new Date();
+/** An RFC 3339 time with a zone (`--from`, `--to`); `name` is the flag, for the error. */
+export function parseTime(value: string, name = '--now'): Date {
   const at = new Date(value);
-  if (!/^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:\d{2})$/.test(value) || Number.isNaN(at.getTime())) throw new Error(`--now must be an RFC 3339 time with a zone: ${value}`);
+  if (!/^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:\d{2})$/.test(value) || Number.isNaN(at.getTime())) throw new Error(`${name} must be an RFC 3339 time with a zone: ${value}`);
+  return at;
+}
+
+/**
+ * `--now` for replays: an instant no later than the clock. Ahead of it, retention would redact records
+ * before their time (a run "in 2030" expires everything younger than the policy allows) and a hold would
+ * be dated when it did not exist.
+ */
+export function parseNow(value: string | undefined, clock: () => Date = () => new Date()): Date {
+  const now = clock();
+  if (value === undefined) return now;
+  const at = parseTime(value);
+  if (at.getTime() > now.getTime()) throw new UsageError(`--now ${value} is ahead of the clock (${now.toISOString()}); only the present or the past may be given`);
   return at;
 }
