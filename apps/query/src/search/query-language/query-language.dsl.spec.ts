@@ -1,4 +1,6 @@
-import { parseQuery, type QueryNode } from '@audit/query-language';
+import { AcceptedEvent } from '@audit/contracts';
+import { matchesEvent, parseQuery, type QueryNode } from '@audit/query-language';
+import { anAcceptedEvent } from '@audit/testing';
 import { escapeWildcard, tenantScopedQuery, toDsl } from './query-language.dsl';
 
 function dsl(q: string) {
@@ -47,5 +49,13 @@ describe('toDsl', () => {
     const user: QueryNode = { kind: 'or', children: [{ kind: 'term', field: 'actor.id', value: 'a' }, { kind: 'not', child: { kind: 'term', field: 'type', value: 'x' } }] };
     expect(tenantScopedQuery('acme', user)).toEqual({ bool: { filter: [{ term: { tenant: { value: 'acme' } } }], must: [toDsl(user)] } });
     expect(tenantScopedQuery('acme', null)).toEqual({ bool: { filter: [{ term: { tenant: { value: 'acme' } } }], must: [] } });
+  });
+
+  it('searches the tokens of a word across the text fields, each in any field, as the in-memory matcher does', () => {
+    const event = AcceptedEvent.parse(anAcceptedEvent('acme', { reason: 'database restart', actor: { id: 'a', type: 'user', roles: [], teams: [], displayName: 'Alice Payments' } }));
+    // One word the analyzer splits in two ("payments", "database"), found in two different fields.
+    const words = (parseQuery('payments-database') as { ast: QueryNode }).ast;
+    expect(matchesEvent(words, event)).toBe(true);
+    expect(toDsl(words)).toEqual({ multi_match: { query: 'payments-database', type: 'cross_fields', operator: 'and', fields: ['reason', 'resource.name', 'actor.displayName'] } });
   });
 });

@@ -36,9 +36,12 @@ export function toDsl(node: QueryNode): DslQuery {
     case 'range':
       return { range: { occurredAt: node.bound === 'after' ? { gte: node.at } : { lt: node.at } } };
     case 'text':
+      // Words: each in any of the fields (cross_fields), as the in-memory matcher reads them; best_fields
+      // would need all words in one field and disagree with alert rules and exports on the same query.
+      // A phrase stays within one field in both.
       return node.phrase
         ? { multi_match: { query: node.text, type: 'phrase', fields: [...FREE_TEXT_FIELDS] } }
-        : { multi_match: { query: node.text, type: 'best_fields', operator: 'and', fields: [...FREE_TEXT_FIELDS] } };
+        : { multi_match: { query: node.text, type: 'cross_fields', operator: 'and', fields: [...FREE_TEXT_FIELDS] } };
   }
 }
 
