@@ -12,6 +12,7 @@ import { OverdueReviewSweeper } from './break-glass/overdue-review.sweeper';
 import { CLOCK, systemClock, type Clock } from './clock';
 import type { ApprovalPolicyEnv } from './config';
 import { InternalEventsPublisher } from './events/internal-events.publisher';
+import { ReadRecorder } from './reads/read-recorder';
 import { DecideGateHandler } from './gate/decide-gate/decide-gate.handler';
 import { DecideGateHttpController } from './gate/decide-gate/decide-gate.http.controller';
 import { Authenticator } from './http/authenticate';
@@ -59,6 +60,7 @@ export class AppModule {
       StrictJsonBody,
       Authenticator,
       InternalEventsPublisher,
+      ReadRecorder,
       ChangeViewRepository,
       PolicyRepository,
       CommittedEventsConsumer,

@@ -1,4 +1,4 @@
-import { aDigest, aTokenWithTimes } from '@audit/testing';
+import { aDigest, aTokenWithTimes, expectEventually } from '@audit/testing';
 import { ApprovalHarness, E2E_POLICY, story } from './support/approval-harness';
 
 /**
@@ -95,6 +95,18 @@ describe('approval-policy end to end', () => {
     const dev = { issuer: 'audit-ledger-dev', audience: 'audit-ledger', hmacSecret: 'local-development-secret-change-me-0123456789' };
     const ancient = await aTokenWithTimes({ sub: 'mallory', tenant: h.tenant, roles: ['admin'] }, { iat: now - 10 * 365 * 86_400 }, dev);
     for (const u of [url, '/v1/policies/current']) expect([u, (await h.inject('GET', u, ancient)).statusCode]).toEqual([u, 401]);
+    // The answered reads are recorded (and committed by the ledger); the refused ones are not.
+    expect((await h.inject('GET', '/v1/policies/current', await h.token({ sub: 'v', roles: ['viewer'] }))).statusCode).toBe(200);
+    await expectEventually(() => {
+      const reads = h.committedEvents('audit.read').map((e) => ({ actor: e.actor.id, details: e.details }));
+      expect(reads).toEqual(
+        expect.arrayContaining([
+          { actor: 'a', details: { endpoint: '/v1/changes/{changeId}/decision', query: { changeId: change }, resultCount: 1 } },
+          { actor: 'v', details: { endpoint: '/v1/policies/current', query: {}, resultCount: 1 } },
+        ]),
+      );
+      expect(reads.filter((r) => r.actor === 'mallory')).toEqual([]);
+    }, { timeoutMs: 20_000 });
   });
 
   it('separation of duties: the requester is refused with 403, and the attempt is a committed denial', async () => {

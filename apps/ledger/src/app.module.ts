@@ -9,6 +9,7 @@ import { SigningKeysProvider } from './keys/signing-keys.provider';
 import { LedgerPipeline } from './ledger.pipeline';
 import { JWT_VERIFIER, LedgerProofsHttpController } from './proofs/ledger-proofs.http.controller';
 import { LedgerProofsService } from './proofs/ledger-proofs.service';
+import { LedgerReadsRecorder, READS_CLOCK } from './reads/ledger-reads.recorder';
 import { LedgerVerifierService } from './verification/ledger-verifier.service';
 import { VerificationHttpController } from './verification/verification.http.controller';
 
@@ -39,6 +40,8 @@ export class AppModule {
         LedgerPipeline,
         LedgerProofsService,
         LedgerVerifierService,
+        LedgerReadsRecorder,
+        { provide: READS_CLOCK, useValue: () => new Date() },
         {
           provide: JWT_VERIFIER,
           useValue: jwtVerifierFromConfig(config),

@@ -97,6 +97,14 @@ describe('ledger writer against real Kafka and Postgres', () => {
       expect([url, (await app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${ancient}` } })).statusCode]).toEqual([url, 401]);
       expect([url, (await app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${roleless}` } })).statusCode]).toEqual([url, 403]);
     }
+    // The two answered reads are recorded and committed as audit.read; the refused ones (400/401/403/404) are not.
+    await expectEventually(async () => {
+      const { rows: reads } = await h.pool.query<{ canonical: string }>("SELECT canonical FROM ledger.records WHERE tenant = $1 AND type = 'audit.read' ORDER BY seq", [t]);
+      expect(reads.map((r) => JSON.parse(r.canonical) as { actor: { id: string }; details: unknown })).toEqual([
+        expect.objectContaining({ actor: expect.objectContaining({ id: 'auditor-1' }), details: { endpoint: '/v1/checkpoints', query: {}, resultCount: 1 } }),
+        expect.objectContaining({ actor: expect.objectContaining({ id: 'auditor-1' }), details: { endpoint: '/v1/proofs/inclusion', query: { seq: 4 }, resultCount: 1 } }),
+      ]);
+    });
     expect((await app.inject({ method: 'GET', url: '/v1/proofs/inclusion?seq=abc', headers: auth })).statusCode).toBe(400);
     expect((await app.inject({ method: 'GET', url: '/v1/proofs/inclusion?seq=999', headers: auth })).statusCode).toBe(404);
   });

@@ -4,6 +4,7 @@ import { AuthError, hasRole, JwtVerifier, type Principal, type Role } from '@aud
 import { toFieldIssues } from '@audit/contracts';
 import { describeKeys } from '../keys/signing-keys';
 import { SigningKeysProvider } from '../keys/signing-keys.provider';
+import { LedgerReadsRecorder } from '../reads/ledger-reads.recorder';
 import { LedgerProofsService, ProofRequestError } from './ledger-proofs.service';
 
 export const JWT_VERIFIER = Symbol('JWT_VERIFIER');
@@ -33,6 +34,7 @@ export class LedgerProofsHttpController {
     private readonly proofs: LedgerProofsService,
     private readonly keys: SigningKeysProvider,
     @Inject(JWT_VERIFIER) private readonly jwt: JwtVerifier,
+    private readonly reads: LedgerReadsRecorder,
   ) {}
 
   @Get('keys')
@@ -46,6 +48,7 @@ export class LedgerProofsHttpController {
     const { size } = parse(SizeQuery, query);
     const cp = size === undefined ? await this.proofs.latest(principal.tenant) : await this.proofs.atSize(principal.tenant, size);
     if (!cp) throw problem(404, size === undefined ? 'no checkpoint yet' : `no checkpoint at size ${size}`);
+    await this.recorded(principal, '/v1/checkpoints', { size });
     return { tenant: cp.tenant, size: cp.size, rootHash: cp.rootHash.toString('base64'), signedAt: cp.signedAt.toISOString(), note: cp.note };
   }
 
@@ -53,16 +56,25 @@ export class LedgerProofsHttpController {
   async inclusion(@Headers('authorization') auth: string | undefined, @Query() query: unknown): Promise<unknown> {
     const principal = await this.authenticate(auth);
     const q = parse(InclusionQuery, query);
-    return this.run(() =>
+    const proof = await this.run(() =>
       this.proofs.inclusion(principal.tenant, q.seq !== undefined ? { seq: q.seq } : { eventId: q.eventId as string }, q.treeSize),
     );
+    await this.recorded(principal, '/v1/proofs/inclusion', { seq: q.seq, eventId: q.eventId, treeSize: q.treeSize });
+    return proof;
   }
 
   @Get('proofs/consistency')
   async consistency(@Headers('authorization') auth: string | undefined, @Query() query: unknown): Promise<unknown> {
     const principal = await this.authenticate(auth);
     const q = parse(ConsistencyQuery, query);
-    return this.run(() => this.proofs.consistency(principal.tenant, q.from, q.to));
+    const proof = await this.run(() => this.proofs.consistency(principal.tenant, q.from, q.to));
+    await this.recorded(principal, '/v1/proofs/consistency', { from: q.from, to: q.to });
+    return proof;
+  }
+
+  /** Every answered read is an audit.read in the ledger; unrecorded, it is not answered (503). */
+  private async recorded(principal: Principal, endpoint: string, query: Record<string, string | number | undefined>): Promise<void> {
+    if (!(await this.reads.record(principal, endpoint, query, 1))) throw problem(503, 'the read could not be recorded in the audit log; nothing was returned');
   }
 
   private async authenticate(header: string | undefined, needed: Role = READER): Promise<Principal> {

@@ -7,13 +7,14 @@ import { Authenticator } from '../../http/authenticate';
 import { Problems, sendJson, sendProblem } from '../../http/problem';
 import { ChangeViewRepository } from '../../ledger-view/change-view.repository';
 import { PolicyRepository } from '../../policy/policy.repository';
+import { ReadRecorder } from '../../reads/read-recorder';
 import { DecideGateHandler } from './decide-gate.handler';
 import { GateRequest } from './decide-gate.request';
 
 /**
  * `POST /v1/gate`: allow/deny for the plan (and artifact) a pipeline is about to apply; 200 either way,
  * the verdict is in the body. `GET /v1/changes/:id/decision` shows where a change stands (a read: it
- * records nothing and decides nothing).
+ * decides nothing, and records only its own audit.read).
  */
 @Controller('v1')
 export class DecideGateHttpController {
@@ -23,6 +24,7 @@ export class DecideGateHttpController {
     private readonly view: ChangeViewRepository,
     private readonly policies: PolicyRepository,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly reads: ReadRecorder,
   ) {}
 
   @Post('gate')
@@ -40,6 +42,8 @@ export class DecideGateHttpController {
     const caller = await this.auth.principal(request, 'analyst');
     const [history, inForce] = await Promise.all([this.view.changeEvents(caller.tenant, changeId), this.policies.inForce(caller.tenant)]);
     if (history.length === 0) return sendProblem(reply, Problems.notFound(`no committed events for change ${changeId}`));
-    sendJson(reply, 200, decideChange(history, inForce, this.clock()).decision);
+    const decision = decideChange(history, inForce, this.clock()).decision;
+    await this.reads.record(caller, { endpoint: '/v1/changes/{changeId}/decision', query: { changeId }, resultCount: history.length });
+    sendJson(reply, 200, decision);
   }
 }

@@ -2,6 +2,7 @@ import { Controller, Get, Param, Put, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Authenticator } from '../../http/authenticate';
 import { Problems, sendJson, sendProblem } from '../../http/problem';
+import { ReadRecorder } from '../../reads/read-recorder';
 import { PolicyRepository } from '../policy.repository';
 import { PublishPolicyHandler } from './publish-policy.handler';
 
@@ -12,6 +13,7 @@ export class PublishPolicyHttpController {
     private readonly auth: Authenticator,
     private readonly handler: PublishPolicyHandler,
     private readonly policies: PolicyRepository,
+    private readonly reads: ReadRecorder,
   ) {}
 
   @Put()
@@ -28,6 +30,7 @@ export class PublishPolicyHttpController {
     const principal = await this.auth.principal(request, 'viewer');
     const stored = await this.policies.find(principal.tenant);
     if (!stored) return sendProblem(reply, Problems.notFound('no policy is published for this tenant'));
+    await this.reads.record(principal, { endpoint: '/v1/policies/current', query: {}, resultCount: 1 });
     sendJson(reply, 200, stored);
   }
 
@@ -38,6 +41,7 @@ export class PublishPolicyHttpController {
     if (!Number.isInteger(n) || n < 1 || n > 2_147_483_647) return sendProblem(reply, Problems.notFound(`no policy version "${version}"`));
     const stored = await this.policies.find(principal.tenant, n);
     if (!stored) return sendProblem(reply, Problems.notFound(`no policy version ${n} for this tenant`));
+    await this.reads.record(principal, { endpoint: '/v1/policies/{version}', query: { version: n }, resultCount: 1 });
     sendJson(reply, 200, stored);
   }
 }
