@@ -64,7 +64,7 @@ const SERVICES: Record<string, ServiceSpec> = {
 /** Never set in a cluster: the HS256 development secret, and the signing key as plain text. */
 const FORBIDDEN = ['JWT_DEV_SECRET', 'LEDGER_SIGNING_KEY'];
 /** Must come from a Secret whenever set: credentials live in them. */
-const SECRET_ONLY = ['DATABASE_URL', 'JWT_DEV_SECRET', 'LEDGER_SIGNING_KEY', 'SERVICE_CREDENTIAL_SECRET'];
+const SECRET_ONLY = ['DATABASE_URL', 'JWT_DEV_SECRET', 'LEDGER_SIGNING_KEY', 'SERVICE_CREDENTIAL_SECRET', 'SECRET_SCAN_SALT'];
 /** Fake values standing in for Secret keys, so the rendered environment can be parsed with each service's schema. */
 const FAKE_SECRET_VALUES: Record<string, string> = {
   DATABASE_URL: 'postgres://audit:fake@postgres.example.invalid:5432/audit',
@@ -73,6 +73,7 @@ const FAKE_SECRET_VALUES: Record<string, string> = {
   JWT_AUDIENCE: 'audit-ledger',
   JWT_JWKS_URL: 'https://idp.example.invalid/.well-known/jwks.json',
   OPENSEARCH_URL: 'https://user:fake@opensearch.example.invalid:9200',
+  SECRET_SCAN_SALT: 'fake-secret-scan-salt-0123456789',
 };
 /** Ledger replicas beyond the partition count of audit.ingested.v1 only stand by (libs/kafka ensureTopics creates 3). */
 const INGESTED_PARTITIONS = 3;

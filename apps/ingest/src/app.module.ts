@@ -10,10 +10,10 @@ import { TerraformPlanHttpController } from './adapters/terraform/terraform-plan
 import { ApiKeyRepository } from './auth/api-key.repository';
 import { AUTH_OPTIONS, EmitterAuthenticator, type AuthOptions } from './auth/emitter-authenticator';
 import { CLOCK, ID_GENERATOR, systemClock, uuidv7Ids, type Clock, type IdGenerator } from './clock';
-import type { IngestConfig } from './config';
+import { DEV_SECRET_SCAN_SALT, type IngestConfig } from './config';
 import { DocsHttpController } from './docs/docs.http.controller';
 import { AcceptEventsHandler, OVERLOADED_RETRY_AFTER_S, SECRET_SCANNER, UNAVAILABLE_RETRY_AFTER_S } from './events/accept-events/accept-events.handler';
-import { secretScanner } from './events/secret-scan/secret-scanner';
+import { secretScannerFromConfig } from './events/secret-scan/secret-scanner';
 import { AcceptEventsHttpController } from './events/accept-events/accept-events.http.controller';
 import { ConsumeIntakeConsumer } from './intake/consume-intake/consume-intake.consumer';
 import { IdempotencyRepository } from './idempotency/idempotency.repository';
@@ -59,7 +59,7 @@ export class AppModule {
       },
       { provide: UNAVAILABLE_RETRY_AFTER_S, useValue: config.UNAVAILABLE_RETRY_AFTER_S },
       { provide: OVERLOADED_RETRY_AFTER_S, useValue: config.OVERLOADED_RETRY_AFTER_S },
-      { provide: SECRET_SCANNER, useValue: secretScanner(config.SECRET_SCAN_SALT) },
+      { provide: SECRET_SCANNER, useValue: secretScannerFromConfig(config, DEV_SECRET_SCAN_SALT) },
       {
         provide: AUTH_OPTIONS,
         useValue: {

@@ -10,6 +10,9 @@ const flag = (fallback: boolean) =>
     .transform((v) => v === 'true' || v === '1');
 
 /** Environment of the ingest service; parsed once in main.ts before Nest starts. */
+/** The default salt is public: production must set its own (see secretScannerFromConfig). */
+export const DEV_SECRET_SCAN_SALT = 'development-secret-scan-salt';
+
 export const IngestEnv = {
   ...baseEnv,
   ...serviceCredentialEnv,
@@ -52,7 +55,7 @@ export const IngestEnv = {
    * Salt of the digest in secret markers (`[REDACTED:kind:<8 hex>]`): with it the same leaked secret shows
    * the same marker; without it nobody can test guesses against a marker. Set a random value per deployment.
    */
-  SECRET_SCAN_SALT: z.string().min(16, 'must be at least 16 characters').default('development-secret-scan-salt'),
+  SECRET_SCAN_SALT: z.string().min(16, 'must be at least 16 characters').default(DEV_SECRET_SCAN_SALT),
 };
 
 export type IngestConfig = z.output<z.ZodObject<typeof IngestEnv>>;

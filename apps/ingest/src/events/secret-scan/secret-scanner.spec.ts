@@ -1,4 +1,4 @@
-import { secretScanner, shannonEntropy } from './secret-scanner';
+import { secretScanner, secretScannerFromConfig, shannonEntropy } from './secret-scanner';
 
 // Real-shaped samples written for this test (documentation examples or made up), never real secrets.
 const AWS_KEY_ID = 'AKIAIOSFODNN7EXAMPLE';
@@ -87,5 +87,13 @@ describe('secretScanner', () => {
   it('entropy tells random tokens from words', () => {
     expect(shannonEntropy('q8Zr2Lx0Vw7Mk3Pn9Tb5Yc1')).toBeGreaterThan(3.5);
     expect(shannonEntropy('aaaaaaaaaaaaaaaaaaaaaaa')).toBeLessThan(1);
+  });
+});
+
+describe('secretScannerFromConfig', () => {
+  it('refuses the public development salt in production, and takes any salt elsewhere', () => {
+    expect(() => secretScannerFromConfig({ NODE_ENV: 'production', SECRET_SCAN_SALT: 'dev-salt-0123456789' }, 'dev-salt-0123456789')).toThrow(/SECRET_SCAN_SALT must be set in production/);
+    expect(secretScannerFromConfig({ NODE_ENV: 'production', SECRET_SCAN_SALT: 'a-real-random-salt-value' }, 'dev-salt-0123456789').redactText('password=hunter2').redacted).toBe(1);
+    expect(secretScannerFromConfig({ NODE_ENV: 'development', SECRET_SCAN_SALT: 'dev-salt-0123456789' }, 'dev-salt-0123456789')).toBeDefined();
   });
 });

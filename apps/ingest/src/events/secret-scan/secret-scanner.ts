@@ -84,6 +84,15 @@ export interface ScannedEvent {
   details?: Record<string, unknown> | undefined;
 }
 
+/**
+ * The scanner a service's config asks for. Production refuses the public development salt: with a known
+ * salt, the 8 hex of a short password's marker can be matched against guesses offline.
+ */
+export function secretScannerFromConfig(config: { NODE_ENV: string; SECRET_SCAN_SALT: string }, devSalt: string): SecretScanner {
+  if (config.NODE_ENV === 'production' && config.SECRET_SCAN_SALT === devSalt) throw new Error('SECRET_SCAN_SALT must be set in production (the default salt is public)');
+  return secretScanner(config.SECRET_SCAN_SALT);
+}
+
 export function secretScanner(salt: string): SecretScanner {
   const marker = (kind: SecretKind, secret: string) => `[REDACTED:${kind}:${createHash('sha256').update(salt).update('\0').update(secret).digest('hex').slice(0, 8)}]`;
   const redactText = (text: string) => {
