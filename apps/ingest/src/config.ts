@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { baseEnv, port, serviceCredentialEnv } from '@audit/config';
-import { beforeFloor, TIME_BOUNDS, type OccurredAtBounds } from '@audit/contracts';
+import { beforeFloor, TIME_BOUNDS, tenantId, type OccurredAtBounds } from '@audit/contracts';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const flag = (fallback: boolean) =>
@@ -9,10 +9,45 @@ const flag = (fallback: boolean) =>
     .default(fallback ? 'true' : 'false')
     .transform((v) => v === 'true' || v === '1');
 
-/** Environment of the ingest service; parsed once in main.ts before Nest starts. */
+const tenantPatterns = z
+  .string()
+  .default('{}')
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `must be a JSON object of tenant → patterns: ${(error as Error).message}` });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z.record(
+      tenantId,
+      z
+        .array(
+          z
+            .string()
+            .min(4)
+            .max(256)
+            .refine((source) => compiles(source), 'must be a valid regular expression that does not match empty text'),
+        )
+        .max(32),
+    ),
+  );
+
+function compiles(source: string): boolean {
+  try {
+    new RegExp(source, 'g');
+    return !new RegExp(source).test('');
+  } catch {
+    return false;
+  }
+}
+
 /** The default salt is public: production must set its own (see secretScannerFromConfig). */
 export const DEV_SECRET_SCAN_SALT = 'development-secret-scan-salt';
 
+/** Environment of the ingest service; parsed once in main.ts before Nest starts. */
 export const IngestEnv = {
   ...baseEnv,
   ...serviceCredentialEnv,
@@ -56,6 +91,11 @@ export const IngestEnv = {
    * the same marker; without it nobody can test guesses against a marker. Set a random value per deployment.
    */
   SECRET_SCAN_SALT: z.string().min(16, 'must be at least 16 characters').default(DEV_SECRET_SCAN_SALT),
+  /**
+   * Per-tenant extra secret shapes, as JSON `{"<tenant>": ["<regex>", …]}` (e.g. `{"acme": ["ACME-[0-9A-F]{24}"]}`):
+   * each whole match becomes `[REDACTED:tenant-pattern:…]`. Operator config: the patterns are trusted code.
+   */
+  SECRET_SCAN_TENANT_PATTERNS: tenantPatterns,
 };
 
 export type IngestConfig = z.output<z.ZodObject<typeof IngestEnv>>;

@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { topicName, type AcceptedEvent } from '@audit/contracts';
 import type { Pool } from '@audit/db';
-import { anEventInput, expectEventually } from '@audit/testing';
+import { anEventInput, aTenant, expectEventually } from '@audit/testing';
 import { aNamespace, anEmitter, brokers, createTopics, startApp, testConfig, testPool, TopicTap, type Emitter } from './support/ingest-harness';
 
 describe('POST /v1/events and /v1/events:batch (real Kafka and Postgres)', () => {
@@ -10,11 +10,13 @@ describe('POST /v1/events and /v1/events:batch (real Kafka and Postgres)', () =>
   let pool: Pool;
   let tap: TopicTap;
   let emitter: Emitter;
+  /** A tenant with its own secret shape configured (SECRET_SCAN_TENANT_PATTERNS). */
+  const patterned = aTenant('pat');
 
   beforeAll(async () => {
     await createTopics(brokers(), namespace);
     pool = testPool();
-    app = await startApp(testConfig(namespace));
+    app = await startApp(testConfig(namespace, { SECRET_SCAN_TENANT_PATTERNS: JSON.stringify({ [patterned]: ['ACME-[0-9]{8}'] }) }));
     tap = await TopicTap.start(brokers(), topicName('ingested', namespace));
     emitter = await anEmitter(pool);
   });
@@ -61,6 +63,18 @@ describe('POST /v1/events and /v1/events:batch (real Kafka and Postgres)', () =>
     const [first, second] = body.ids.map((id) => onTopic(id)[0]!);
     expect(first!.reason).toMatch(/^rotated \[REDACTED:aws-secret-access-key:[0-9a-f]{8}\]; db postgres:\/\/app:\[REDACTED:url-password:[0-9a-f]{8}\]@db\.internal\/app$/);
     expect(second!.details).toEqual({ curl: expect.stringMatching(/Bearer \[REDACTED:bearer-token:[0-9a-f]{8}\]"$/), db_password: expect.stringMatching(/^\[REDACTED:secret-field:[0-9a-f]{8}\]$/), ticket: 'OPS-7' });
+  });
+
+  it("applies a tenant's own secret patterns to that tenant only", async () => {
+    const own = await anEmitter(pool, { tenant: patterned });
+    const mine = await post('/v1/events', anEventInput({ reason: 'ticket ACME-12345678 rotated' }), {}, own.token);
+    expect([mine.statusCode, mine.json<{ redacted?: number }>().redacted]).toEqual([202, 1]);
+    const theirs = await post('/v1/events', anEventInput({ reason: 'ticket ACME-12345678 rotated' }));
+    expect(theirs.statusCode).toBe(202);
+    expect(theirs.json()).not.toHaveProperty('redacted');
+    await expectEventually(() => expect([...onTopic(mine.json<{ id: string }>().id), ...onTopic(theirs.json<{ id: string }>().id)]).toHaveLength(2), { timeoutMs: 15_000 });
+    expect(onTopic(mine.json<{ id: string }>().id)[0]!.reason).toMatch(/^ticket \[REDACTED:tenant-pattern:[0-9a-f]{8}\] rotated$/);
+    expect(onTopic(theirs.json<{ id: string }>().id)[0]!.reason).toBe('ticket ACME-12345678 rotated');
   });
 
   it('an idempotent retry returns the first answer and puts exactly one message on the topic', async () => {

@@ -109,6 +109,15 @@ describe('request helpers', () => {
     expect(!r.ok && r.error.problem).toMatchObject({ status: 422, errors: [{ path: '', message: expect.stringContaining('provenance') }] });
   });
 
+  it("applies the stamped tenant's own patterns, not another tenant's", () => {
+    const tenantScanner = secretScanner('spec-salt-0123456789', { acme: ['ACME-[0-9]{8}'] });
+    const r = validateEvents([anEventInput({ reason: 'key ACME-12345678' })], { now, indexed: false });
+    if (!r.ok) throw new Error('invalid');
+    const ids = ['0190b6c4-6b7a-7c3e-8f00-000000000000'];
+    expect(stampEvents(r.value, { tenant: 'acme', ids, receivedAt: now, provenance: apiKeyProvenance(scope(), 'http'), scanner: tenantScanner }).events[0]?.reason).toMatch(/^key \[REDACTED:tenant-pattern:/);
+    expect(stampEvents(r.value, { tenant: 'globex', ids, receivedAt: now, provenance: apiKeyProvenance(scope(), 'http'), scanner: tenantScanner }).events[0]?.reason).toBe('key ACME-12345678');
+  });
+
   it('replaces secrets in the text before the event is stamped, and counts them', () => {
     const r = validateEvents([anEventInput({ reason: 'rotated AKIAIOSFODNN7EXAMPLE', details: { password: 'hunter2', note: 'ok' } })], { now, indexed: false });
     if (!r.ok) throw new Error('invalid');

@@ -14,8 +14,9 @@ export function stampEvents(
   if (stamp.ids.length !== events.length) throw new Error(`expected ${events.length} ids, got ${stamp.ids.length}`);
   const receivedAt = stamp.receivedAt.toISOString();
   let redacted = 0;
+  const scanner = stamp.scanner.forTenant(stamp.tenant);
   const accepted = events.map((input, i) => {
-    const scanned = stamp.scanner.redactEvent(input);
+    const scanned = scanner.redactEvent(input);
     redacted += scanned.redacted;
     return { ...scanned.event, tenant: stamp.tenant, id: stamp.ids[i] as string, receivedAt, provenance: stamp.provenance };
   });

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { IngestEnv } from '../../config';
 import { secretScanner, secretScannerFromConfig, shannonEntropy } from './secret-scanner';
 
 // Real-shaped samples written for this test (documentation examples or made up), never real secrets.
@@ -95,5 +97,26 @@ describe('secretScannerFromConfig', () => {
     expect(() => secretScannerFromConfig({ NODE_ENV: 'production', SECRET_SCAN_SALT: 'dev-salt-0123456789' }, 'dev-salt-0123456789')).toThrow(/SECRET_SCAN_SALT must be set in production/);
     expect(secretScannerFromConfig({ NODE_ENV: 'production', SECRET_SCAN_SALT: 'a-real-random-salt-value' }, 'dev-salt-0123456789').redactText('password=hunter2').redacted).toBe(1);
     expect(secretScannerFromConfig({ NODE_ENV: 'development', SECRET_SCAN_SALT: 'dev-salt-0123456789' }, 'dev-salt-0123456789')).toBeDefined();
+  });
+});
+
+describe('per-tenant patterns', () => {
+  const scan = secretScanner('test-salt', { acme: ['ACME-[0-9A-F]{24}'] });
+  it('apply to their tenant only, after the built-in shapes', () => {
+    const text = 'ref ACME-0123456789ABCDEF01234567 and AKIAIOSFODNN7EXAMPLE';
+    const acme = scan.forTenant('acme').redactText(text);
+    expect(acme.redacted).toBe(2);
+    expect(acme.text).toMatch(/^ref \[REDACTED:tenant-pattern:[0-9a-f]{8}\] and \[REDACTED:aws-access-key-id:[0-9a-f]{8}\]$/);
+    const other = scan.forTenant('globex').redactText(text);
+    expect(other.text).toContain('ACME-0123456789ABCDEF01234567');
+    expect(other.redacted).toBe(1);
+  });
+});
+
+describe('SECRET_SCAN_TENANT_PATTERNS', () => {
+  const parse = (value: string) => z.object({ SECRET_SCAN_TENANT_PATTERNS: IngestEnv.SECRET_SCAN_TENANT_PATTERNS }).safeParse({ SECRET_SCAN_TENANT_PATTERNS: value });
+  it('reads tenant → patterns and names what is wrong', () => {
+    expect(parse('{"acme":["ACME-[0-9]{8}"]}')).toMatchObject({ success: true, data: { SECRET_SCAN_TENANT_PATTERNS: { acme: ['ACME-[0-9]{8}'] } } });
+    for (const bad of ['[', '{"acme":["(unclosed"]}', '{"acme":["x*"]}', '{"NOT A TENANT":["ACME-[0-9]{8}"]}']) expect(parse(bad).success).toBe(false);
   });
 });

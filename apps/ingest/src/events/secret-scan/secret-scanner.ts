@@ -17,7 +17,9 @@ export type SecretKind =
   | 'bearer-token'
   | 'password-assignment'
   | 'secret-field'
-  | 'high-entropy-token';
+  | 'high-entropy-token'
+  /** A pattern the operator configured for one tenant (SECRET_SCAN_TENANT_PATTERNS), e.g. its own token format. */
+  | 'tenant-pattern';
 
 interface Rule {
   kind: SecretKind;
@@ -74,6 +76,8 @@ export interface SecretScanner {
   redactJson(value: unknown): { value: unknown; redacted: number };
   /** The free text of an event: `reason`, `resource.name`, `actor.displayName` and every string in `details`. */
   redactEvent<E extends ScannedEvent>(event: E): { event: E; redacted: number };
+  /** This scanner plus the tenant's own patterns, if it has any. */
+  forTenant(tenant: string): SecretScanner;
 }
 
 /** The parts of an event the scanner reads; everything else is structured (ids, digests, enums). */
@@ -88,19 +92,33 @@ export interface ScannedEvent {
  * The scanner a service's config asks for. Production refuses the public development salt: with a known
  * salt, the 8 hex of a short password's marker can be matched against guesses offline.
  */
-export function secretScannerFromConfig(config: { NODE_ENV: string; SECRET_SCAN_SALT: string }, devSalt: string): SecretScanner {
+export function secretScannerFromConfig(config: { NODE_ENV: string; SECRET_SCAN_SALT: string; SECRET_SCAN_TENANT_PATTERNS?: Record<string, string[]> }, devSalt: string): SecretScanner {
   if (config.NODE_ENV === 'production' && config.SECRET_SCAN_SALT === devSalt) throw new Error('SECRET_SCAN_SALT must be set in production (the default salt is public)');
-  return secretScanner(config.SECRET_SCAN_SALT);
+  return secretScanner(config.SECRET_SCAN_SALT, config.SECRET_SCAN_TENANT_PATTERNS);
 }
 
-export function secretScanner(salt: string): SecretScanner {
+/** `tenantPatterns`: per tenant, extra regular expressions (sources) whose whole match is a secret. */
+export function secretScanner(salt: string, tenantPatterns: Record<string, string[]> = {}): SecretScanner {
+  const base = scannerWith(salt, RULES, () => base);
+  const perTenant = new Map(
+    Object.entries(tenantPatterns).map(([tenant, sources]) => {
+      const extra: Rule[] = sources.map((source) => ({ kind: 'tenant-pattern', pattern: new RegExp(source, 'g'), group: 0 }));
+      // Built-in shapes first: a tenant pattern must not split an AWS key or a JWT into an unnamed marker.
+      const scanner: SecretScanner = scannerWith(salt, [...RULES, ...extra], () => scanner);
+      return [tenant, scanner] as const;
+    }),
+  );
+  return { ...base, forTenant: (tenant) => perTenant.get(tenant) ?? base };
+}
+
+function scannerWith(salt: string, rules: readonly Rule[], self: () => SecretScanner): SecretScanner {
   const marker = (kind: SecretKind, secret: string) => `[REDACTED:${kind}:${createHash('sha256').update(salt).update('\0').update(secret).digest('hex').slice(0, 8)}]`;
   const redactText = (text: string) => {
     const found: string[] = [];
     // Markers already in the text (a re-sent event) are kept as they are, and not counted.
     let out = text.replace(/\[REDACTED:[a-z-]+:[0-9a-f]{8}\]/g, (m) => `${OPEN}${found.push(m) - 1}${CLOSE}`);
     const kept = found.length;
-    for (const rule of RULES) {
+    for (const rule of rules) {
       out = out.replace(rule.pattern, (...args: unknown[]) => {
         const match = args[0] as string;
         const secret = (rule.group === 0 ? match : (args[rule.group] as string | undefined)) ?? '';
@@ -135,6 +153,7 @@ export function secretScanner(salt: string): SecretScanner {
   return {
     redactText,
     redactJson,
+    forTenant: () => self(),
     redactEvent(event) {
       let redacted = 0;
       const text = (t: string | undefined) => {
