@@ -214,7 +214,7 @@ export class LedgerPipeline implements OnApplicationBootstrap, OnApplicationShut
         }
         throw new PartitionHeldError(
           `${error.message} They are not on the topic any more, so nothing can be written from them. Find out where they went (DLQ, ingest logs); ` +
-            `to go on without them run \`audit-ledger ledger reset-position --topic ${topic} --partition ${partition} --group ${this.groupId()} --to ${error.from} --by <you> --reason <why>\`.`,
+            `to go on without them run \`audit-ledger ledger reset-position --topic ${topic} --partition ${partition} --group ${this.groupId()} --to ${error.from} --reason <why>\`.`,
         );
       }
       // Never skip and never give up on a held partition: the runner pauses it and asks again later.

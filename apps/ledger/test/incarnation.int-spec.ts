@@ -69,7 +69,7 @@ describe('the fence knows its topic', () => {
     const logTenant = aTenant('ops');
     const out: string[] = [];
     const err: string[] = [];
-    const code = await runCli(['ledger', 'reset-position', '--partition', '0', '--to', '0', '--by', 'ops@example.com', '--reason', 'topic recreated in the test', '--tenant', logTenant], {
+    const code = await runCli(['ledger', 'reset-position', '--partition', '0', '--to', '0', '--reason', 'topic recreated in the test', '--tenant', logTenant], {
       stdout: (s) => void out.push(s),
       stderr: (s) => void err.push(s),
       env: { DATABASE_URL: process.env.DATABASE_URL, KAFKA_BROKERS: process.env.KAFKA_BROKERS, KAFKA_TOPIC_NAMESPACE: h.namespace, SERVICE_CREDENTIAL_SECRET: process.env.SERVICE_CREDENTIAL_SECRET },
@@ -84,7 +84,7 @@ describe('the fence knows its topic', () => {
     await expectEventually(async () => {
       const { rows } = await h.pool.query<{ canonical: string }>("SELECT canonical FROM ledger.records WHERE tenant = $1 AND type = 'ledger.position_reset'", [logTenant]);
       expect(rows).toHaveLength(1);
-      expect(JSON.parse(rows[0]!.canonical)).toMatchObject({ actor: { id: 'ops@example.com' }, reason: 'topic recreated in the test', details: { topic, partition: 0, from: '5', to: '0' } });
+      expect(JSON.parse(rows[0]!.canonical)).toMatchObject({ actor: { id: expect.stringMatching(/^db:[^,]+,os:.+@.+$/) }, reason: 'topic recreated in the test', details: { topic, partition: 0, from: '5', to: '0' } });
     });
   }, 180_000);
 });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { tenantId, topicName } from '@audit/contracts';
 import { UsageError, type CliCommand } from '../command';
 import { withDatabase } from '../admin/database';
+import { operatorIdentity, refuseBy } from '../admin/operator';
 import { parseNow, recordAdminEvent } from './retention/ledger-events';
 
 const offset = z.string().regex(/^(0|[1-9][0-9]{0,18})$/, 'must be a whole number ≥ 0');
@@ -12,7 +13,6 @@ const ResetArgs = z.strictObject({
   partition: z.string().regex(/^(0|[1-9][0-9]{0,5})$/, 'must be a whole number ≥ 0').transform(Number),
   group: z.string().min(1).max(255),
   to: offset,
-  by: z.string().min(1).max(256),
   reason: z.string().min(1).max(4096),
   tenant: tenantId,
 });
@@ -21,7 +21,7 @@ export const ledgerCommand: CliCommand = {
   name: 'ledger',
   summary: 'operate the ledger writer: reset a partition position after a topic was recreated (admin; recorded)',
   help: `usage:
-  audit-ledger ledger reset-position --partition <n> --by <admin> --reason <text>
+  audit-ledger ledger reset-position --partition <n> --reason <text>
       [--topic <name>] [--group <consumer group>] [--to <offset>] [--tenant <log>] [--now <time>]
 
 The ledger stores, per partition of audit.ingested.v1, the next offset it will write (in the same
@@ -31,13 +31,14 @@ anything: the partition is held, /readyz names it, and its log says to run this 
 stored position to --to (default 0: the new topic's first offset; events already in the ledger are
 recognised by id and never written twice), and the held partition continues within seconds.
 
-The reset is recorded first, as a ledger.position_reset event (old and new position, --by, --reason) in
+The reset is recorded first, as a ledger.position_reset event (old and new position, --reason, and the operator taken from
+the credentials: the database login and the OS account, never a flag) in
 the log of --tenant (default: system); KAFKA_BROKERS and DATABASE_URL are required. --topic defaults
 to the ingested topic of KAFKA_TOPIC_NAMESPACE, --group to the ledger's group (LEDGER_CONSUMER_GROUP,
 default ledger-writer, prefixed with the namespace as the ledger does).
 
 example:
-  audit-ledger ledger reset-position --partition 0 --by ops@example.com --reason 'Kafka cluster migrated 2026-12-04'
+  audit-ledger ledger reset-position --partition 0 --reason 'Kafka cluster migrated 2026-12-04'
 `,
   async run(args, io) {
     const [sub, ...rest] = args;
@@ -63,10 +64,10 @@ example:
       partition: values.partition,
       group: values.group ?? (ns ? `${ns}.${group}` : group),
       to: values.to,
-      by: values.by,
       reason: values.reason,
       tenant: values.tenant,
     });
+    refuseBy(values.by);
     if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '));
     const a = parsed.data;
     if (!io.env.KAFKA_BROKERS) throw new UsageError('KAFKA_BROKERS must be set: the reset is recorded in the ledger');
@@ -78,11 +79,12 @@ example:
         io.stderr(`no stored position for group ${a.group}, topic ${a.topic}, partition ${a.partition}: nothing to reset\n`);
         return 1;
       }
+      const by = await operatorIdentity(pool);
       // Recorded first: a position moved without its event would be an unaudited act.
       const event = await recordAdminEvent(io.env, {
         type: 'ledger.position_reset',
         tenant: a.tenant,
-        actor: a.by,
+        actor: by,
         now,
         resourceId: `${a.topic}/${a.partition}`,
         reason: a.reason,

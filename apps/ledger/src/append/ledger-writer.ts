@@ -114,7 +114,7 @@ export class LedgerWriter {
       `${unwritten.length} event(s) of ${topic} partition ${partition} at offsets ${unwritten[0]!.offset}..${unwritten[unwritten.length - 1]!.offset} lie below the stored position ${stored} ` +
         `(consumer group ${groupId}) but were never written to the ledger: the topic was recreated or the Kafka cluster replaced since that position was stored. ` +
         `Nothing is skipped; the partition is held. Operator: make sure this is the intended topic, then run ` +
-        `\`audit-ledger ledger reset-position --topic ${topic} --partition ${partition} --group ${groupId} --to 0 --by <you> --reason <why>\` to continue from the new topic's offsets.`,
+        `\`audit-ledger ledger reset-position --topic ${topic} --partition ${partition} --group ${groupId} --to 0 --reason <why>\` to continue from the new topic's offsets.`,
     );
   }
 

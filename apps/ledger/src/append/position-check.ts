@@ -28,6 +28,6 @@ export function describeMisplaced(topic: string, groupId: string, m: MisplacedPo
   return (
     `${topic} partition ${m.partition}: stored position ${m.stored} (group ${groupId}) is beyond the topic (${now}): another incarnation of the topic. ` +
     `Nothing below the position is skipped unless it is in the ledger; to continue from the new topic run ` +
-    `\`audit-ledger ledger reset-position --topic ${topic} --partition ${m.partition} --group ${groupId} --to 0 --by <you> --reason <why>\``
+    `\`audit-ledger ledger reset-position --topic ${topic} --partition ${m.partition} --group ${groupId} --to 0 --reason <why>\``
   );
 }
