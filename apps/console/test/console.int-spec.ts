@@ -63,6 +63,9 @@ function changeEvents(changeId: string): AuditEventInput[] {
       occurredAt: minutesAgo(65),
       actor: { id: 'approval-policy', type: 'service', roles: [], teams: [] },
       outcome: 'allowed',
+      // The gate always records the plan it was asked about (POST /v1/gate's planDigest): only an allowed
+      // gate for the plan that ran binds the artifact the deployment is judged against.
+      plan: { digest: sha('a') },
       artifact: { digest: sha('b'), kind: 'container-image' },
       details: { policyId: 'prod-db', policyVersion: '3' },
     },
@@ -292,15 +295,24 @@ describe('web console in headless Chromium (real ledger, ingest, query)', () => 
     await page.goto(`${base}/#/changes/${encodeURIComponent(changeId)}`);
     await seen(page.getByRole('heading', { name: `Change ${changeId}` }));
     await hasAttr(page.getByTestId('verdict-artifact'), 'data-verdict', 'no');
-    // Issue 15: this story is emitted through an emitter API key, so its approval and its gate.decided are
-    // claims nobody trusted vouches for: the approval is not counted and no policy judged the run.
+    // Issue 15: the approval is emitted through an emitter API key without the `approvals` scope, so it is a
+    // claim nobody trusted vouches for and is not counted. The gate.decided is approval-policy's (service
+    // credential) and binds artifact b to plan a, but it records no resolved rule, so no policy judged the run.
     await hasAttr(page.getByTestId('verdict-approved'), 'data-verdict', 'no');
     await hasAttr(page.getByTestId('verdict-sod'), 'data-verdict', 'no_approvals');
     await hasText(page.getByTestId('verdict-policy'), 'none recorded');
     await hasAttr(page.getByTestId('approval-claim'), 'data-counted', 'false');
     await hasText(page.getByTestId('approval-claim'), 'not counted');
     await hasAttr(page.getByTestId('verdict-outcome'), 'data-verdict', 'failed');
-    await hasText(page.locator('.timeline .mismatch').first(), 'does not match the approved artifact');
+    // The flag sits on the deployment's artifact (c), not on the gated one (b); the untrusted approval claim is
+    // styled as a mismatch too, so the step is named rather than taking the first flagged line.
+    const step = (type: string) => page.locator(`.timeline li[data-type="${type}"]`);
+    await hasText(step('deployment.started').locator('.mismatch'), 'does not match the approved artifact');
+    await hasText(step('deployment.failed').locator('.mismatch'), 'does not match the approved artifact');
+    await hasCount(step('gate.decided').locator('.mismatch'), 0);
+    // Who asserted each record, from its provenance: the emitter key for the approval, our gate service for the verdict.
+    await hasText(step('approval.granted').getByTestId('asserted-by'), /^asserted by api_key \S+ \(auth api-key · via http-batch\)/);
+    await hasText(step('gate.decided').getByTestId('asserted-by'), 'asserted by service approval-policy');
     await hasCount(page.locator('.timeline li'), 6);
     await hasText(page.locator('.timeline'), 'roles sre-lead');
     await hasAttr(page.getByRole('button', { name: 'Export change' }), 'aria-disabled', 'true');
